@@ -1,0 +1,209 @@
+"""The answer chain: rewrite -> retrieve -> numbered sources -> model -> checked answer.
+
+``AnswerChain.stream()`` yields events as they happen (``rewrite``, ``contexts``,
+``token`` ... and finally ``answer`` with a typed ``Answer``); ``invoke()`` just
+returns the final ``Answer``. The model call is an LCEL pipeline
+(messages | chat model | string parser) over prompts rendered strictly from
+``prompts/``. What the model wrote is never returned unchecked: ``citations.Checker``
+keeps, re-points or drops each sentence, and the answer becomes a refusal in
+the question's language when retrieval found nothing, when the model says the
+sources have no answer, or when no sentence survives the check. Planted
+instructions inside documents are cut out of the sources before the model sees
+them. Shortcut: the language is zh when the question is mostly CJK, else en.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import RunnableLambda
+
+import prompts
+
+from .citations import Checker, Citation, Source, is_cjk
+from .errors import RagError
+from .evaluation import context_record, within_budget
+from .settings import Settings, get_settings
+
+REFUSAL = {
+    "zh": "资料中没有相关信息,无法回答这个问题。",
+    "en": "The documents do not contain this information, so I cannot answer.",
+}
+REFUSAL_RE = re.compile(
+    r"资料中没有|没有相关信息|没有提(到|及)|未提(到|及)|并未|无法回答|无法确定|不知道|没有说明|未说明|没有具体|未给出|没有给出"
+    r"|do(es)? not (contain|mention|say|specify|provide|state|include)|no information|not mentioned"
+    r"|cannot (be )?(answer|determine)|not (specified|stated|provided)|unknown",
+    re.I,
+)
+
+
+def detect_language(text: str) -> str:
+    return "zh" if is_cjk(text) else "en"
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    contexts: list[dict] = field(default_factory=list)
+    rewritten_question: str | None = None
+    language: str = "zh"
+    raw_answer: str = ""
+    dropped: list[dict] = field(default_factory=list)  # sentences removed by the check, with reasons
+    refusal_reason: str | None = None
+    timings: dict = field(default_factory=dict)
+    model_calls: list[tuple[list, str]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "answer": self.text,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "contexts": self.contexts,
+            "raw_answer": self.raw_answer,
+            "dropped": self.dropped,
+            "timings": self.timings,
+        }
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+
+
+def _message_text(chunk) -> str:
+    return chunk if isinstance(chunk, str) else getattr(chunk, "content", "") or ""
+
+
+class AnswerChain:
+    def __init__(self, settings: Settings | None = None, retriever=None, llm=None, embeddings=None):
+        self.settings = settings or get_settings()
+        if retriever is None:
+            from .retriever import HybridRetriever
+
+            retriever = HybridRetriever.from_settings(self.settings)
+        if llm is None:
+            from .llm import get_chat_model
+
+            llm = get_chat_model(settings=self.settings)
+        self.retriever = retriever
+        self.llm = llm
+        self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
+        self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
+
+    # -- model calls ------------------------------------------------------------------
+    def _stream_model(self, messages: list) -> Iterator[str]:
+        from .llm import translate_model_error
+
+        try:
+            for piece in self._generate.stream(messages):
+                yield _message_text(piece)
+        except RagError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - provider errors become one readable ModelError
+            err = translate_model_error(exc)
+            if err is None:
+                raise
+            raise err from exc
+
+    def rewrite(self, question: str, history: list[Turn], calls: list) -> str:
+        """A standalone version of a follow-up question, from the chat history."""
+        text = prompts.render("rewrite", history=history[-3:], question=question)
+        messages = [HumanMessage(text)]
+        out = "".join(self._stream_model(messages)).strip()
+        calls.append((messages, out))
+        line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(独立问题|改写后的问题|问题|standalone question)\s*[:：]\s*", "", line, flags=re.I)
+        line = line.strip("\"'“”「」 ")
+        if not line or len(line) > max(120, 4 * len(question)):
+            return f"{history[-1].question} {question}"
+        return line
+
+    # -- the chain ----------------------------------------------------------------------
+    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[dict]:
+        s = self.settings
+        history = [h if isinstance(h, Turn) else Turn(*h) for h in (history or [])]
+        t0 = time.perf_counter()
+        timings: dict = {}
+        calls: list = []
+        lang = detect_language(question)
+        rewritten = None
+        if history:
+            rewritten = self.rewrite(question, history, calls)
+            timings["rewrite_s"] = round(time.perf_counter() - t0, 4)
+            yield {"type": "rewrite", "text": rewritten}
+        query = rewritten or question
+
+        t1 = time.perf_counter()
+        docs = self.retriever.invoke(query)
+        docs = docs[: len(within_budget([d.page_content for d in docs], s.context_chars))] if docs else []
+        timings["retrieve_s"] = round(time.perf_counter() - t1, 4)
+        contexts = [context_record(d) for d in docs]
+        sources = [
+            Source(i, c["chunk_id"], c["doc_id"], c["section"], c["text"], c["start"], c["end"])
+            for i, c in enumerate(contexts, 1)
+        ]
+        yield {"type": "contexts", "contexts": contexts}
+
+        def finish(text, refused, citations=(), raw="", dropped=(), reason=None) -> dict:
+            timings["answer_s"] = round(time.perf_counter() - t0, 4)
+            answer = Answer(
+                question=question, text=text, refused=refused, citations=list(citations), contexts=contexts,
+                rewritten_question=rewritten, language=lang, raw_answer=raw, dropped=list(dropped),
+                refusal_reason=reason, timings=timings, model_calls=calls,
+            )
+            return {"type": "answer", "answer": answer}
+
+        if not sources:
+            yield finish(REFUSAL[lang], True, reason="no sources retrieved")
+            return
+
+        checker = Checker(sources, query, self.embeddings)
+        passages = [
+            {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker._usable[src.n] or "…"}
+            for src in sources
+        ]
+        messages = [
+            SystemMessage(prompts.render(f"answer_system_{lang}")),
+            HumanMessage(prompts.render("answer_user", passages=passages, question=query, lang=lang)),
+        ]
+        pieces: list[str] = []
+        for piece in self._stream_model(messages):
+            if piece:
+                if "ttft_s" not in timings:
+                    timings["ttft_s"] = round(time.perf_counter() - t0, 4)
+                pieces.append(piece)
+                yield {"type": "token", "text": piece}
+        raw = "".join(pieces).strip()
+        calls.append((messages, raw))
+
+        t2 = time.perf_counter()
+        if not raw or REFUSAL_RE.search(raw):
+            timings["check_s"] = round(time.perf_counter() - t2, 4)
+            yield finish(REFUSAL[lang], True, raw=raw, reason="the model found no answer in the sources")
+            return
+        result = checker.check(raw)
+        timings["check_s"] = round(time.perf_counter() - t2, 4)
+        dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
+        if not result.citations:
+            yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason="no sentence is supported by the sources")
+            return
+        yield finish(result.text, False, result.citations, raw=raw, dropped=dropped)
+
+    def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
+        for event in self.stream(question, history):
+            if event["type"] == "answer":
+                return event["answer"]
+        raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover

@@ -1,0 +1,230 @@
+"""Citations as data: parse ``[n]`` markers, check every sentence against its
+sources, re-point or drop what the sources do not support, and cut quotes.
+
+A sentence is *supported* by a set of chunks when
+
+* every number in it (digits, e.g. 181, 3, 19 in "3月19日") occurs as a number
+  in those chunks, and
+* its key terms (jieba words of 2+ characters that also occur somewhere in the
+  retrieved contexts or in the question) occur in those chunks -- at least
+  ``TERM_SHARE`` of them; for a sentence in another language than the chunks
+  (an English answer about Chinese text) the check is the number rule plus
+  multilingual embedding similarity instead.
+
+A sentence whose cited chunk fails is re-pointed to the context chunk that
+supports it best, or dropped. Each kept citation carries the exact supporting
+``quote`` (the chunk sentence that matches best) with ``start``/``end`` offsets
+into the document's cleaned text. Sentences inside a chunk that look like
+planted instructions ("忽略以上指令…", "ignore previous instructions…") are never
+valid support. Shortcut: key terms come from the BM25 tokenizer, not a parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .chunking import split_sentences
+from .lexical import tokenize
+
+MARK_RE = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
+NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+INJECTION_RE = re.compile(
+    r"(忽略|无视|忘记|不要理会)(掉)?(以上|上面|之前|前面|先前|所有|全部)?(的)?(所有)?(指令|指示|规则|要求|提示)"
+    r"|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)"
+    r"|disregard\s+(all\s+)?(previous|prior|above)|system\s+prompt|你现在是|you are now",
+    re.I,
+)
+TERM_SHARE = 0.75
+CROSS_SIMILARITY = 0.80
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in NUM_RE.findall(MARK_RE.sub("", text))}
+
+
+def is_cjk(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(bool(CJK_RE.match(c)) for c in letters) / len(letters) > 0.3
+
+
+def key_terms(text: str) -> list[str]:
+    return [t for t in dict.fromkeys(tokenize(text)) if len(t) >= 2 and not t.isdigit()]
+
+
+def looks_injected(text: str) -> bool:
+    return bool(INJECTION_RE.search(text))
+
+
+@dataclass
+class Source:
+    """One numbered context chunk as given to the model."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    section: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    section: str
+    start: int
+    end: int
+    quote: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without markers
+    cited: list[int]  # source numbers after checking
+    status: str  # kept | repointed | dropped
+    reason: str = ""
+
+
+@dataclass
+class CheckResult:
+    text: str
+    sentences: list[CheckedSentence]
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if s.status == "dropped"]
+
+
+def parse_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer text -> [(sentence without markers, cited numbers)]."""
+    # "…。[1]" -> "…[1]。" so markers stay with their sentence.
+    text = re.sub(r"([。！？!?；;.])((?:\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］])+)", r"\2\1", answer.strip())
+    out = []
+    for s, e in split_sentences(text):
+        sentence = text[s:e]
+        cited = [int(n) for m in MARK_RE.finditer(sentence) for n in re.split(r"[,，、]", m.group(1))]
+        clean = MARK_RE.sub("", sentence).strip()
+        if clean and re.search(r"\w", clean):
+            out.append((clean, list(dict.fromkeys(cited))))
+    return out
+
+
+class Checker:
+    """Checks answer sentences against the numbered sources of one question."""
+
+    def __init__(self, sources: list[Source], question: str = "", embeddings=None):
+        self.sources = {s.n: s for s in sources}
+        self.question_terms = set(key_terms(question))
+        self.embeddings = embeddings
+        self._usable = {s.n: self._usable_text(s) for s in sources}
+        self._context_blob = "".join(self._usable.values())
+        self._vec_cache: dict[str, list[float]] = {}
+
+    @staticmethod
+    def _usable_text(source: Source) -> str:
+        """The chunk without sentences that look like planted instructions."""
+        spans = split_sentences(source.text)
+        return "".join(source.text[s:e] for s, e in spans if not looks_injected(source.text[s:e]))
+
+    # -- support --------------------------------------------------------------------
+    def _required_terms(self, sentence: str) -> list[str]:
+        return [t for t in key_terms(sentence) if t in self._context_blob or t in self.question_terms]
+
+    def support(self, sentence: str, ns: list[int]) -> float:
+        """0..1 support of ``sentence`` by sources ``ns`` (0 = unsupported)."""
+        ns = [n for n in ns if n in self.sources]
+        if not ns:
+            return 0.0
+        text = "".join(self._usable[n] for n in ns)
+        if not numbers(sentence) <= numbers(text):
+            return 0.0
+        if is_cjk(sentence) or not is_cjk(text):
+            required = self._required_terms(sentence)
+            if not required:
+                return 0.0 if not numbers(sentence) else 0.5
+            share = sum(t in text for t in required) / len(required)
+            return share if share >= TERM_SHARE else 0.0
+        return self._similarity_support(sentence, text)
+
+    def _vec(self, text: str) -> list[float]:
+        if text not in self._vec_cache:
+            self._vec_cache[text] = self.embeddings.embed_query(text)
+        return self._vec_cache[text]
+
+    def _similarity_support(self, sentence: str, text: str) -> float:
+        if self.embeddings is None:
+            return 0.5 if numbers(sentence) else 0.0
+        a, b = self._vec(sentence), self._vec(text)
+        sim = sum(x * y for x, y in zip(a, b)) / (
+            (sum(x * x for x in a) ** 0.5) * (sum(y * y for y in b) ** 0.5) or 1.0
+        )
+        return sim if sim >= CROSS_SIMILARITY else 0.0
+
+    # -- quotes -----------------------------------------------------------------------
+    def quote(self, sentence: str, n: int) -> Citation:
+        src = self.sources[n]
+        nums, terms = numbers(sentence), key_terms(sentence)
+        best, best_score = None, -1.0
+        for s, e in split_sentences(src.text):
+            piece = src.text[s:e]
+            if looks_injected(piece):
+                continue
+            score = 2 * len(nums & numbers(piece)) + sum(t in piece for t in terms)
+            if score > best_score:
+                best, best_score = (s, e), score
+        s, e = best if best else (0, len(src.text))
+        return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e])
+
+    # -- the whole answer ---------------------------------------------------------------
+    def check(self, answer: str) -> CheckResult:
+        checked: list[CheckedSentence] = []
+        for sentence, cited in parse_sentences(answer):
+            valid = [n for n in cited if n in self.sources]
+            if valid and self.support(sentence, valid) > 0:
+                checked.append(CheckedSentence(sentence, valid, "kept"))
+                continue
+            # Re-point: the single source that supports the sentence best.
+            scored = [(self.support(sentence, [n]), n) for n in self.sources]
+            score, best = max(scored, default=(0.0, None))
+            if score > 0:
+                reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
+                checked.append(CheckedSentence(sentence, [best], "repointed", reason))
+            else:
+                checked.append(CheckedSentence(sentence, [], "dropped", self._why(sentence, valid)))
+        return self._assemble(checked)
+
+    def _why(self, sentence: str, cited: list[int]) -> str:
+        blob = "".join(self._usable.values())
+        missing = numbers(sentence) - numbers(blob)
+        if missing:
+            return f"number(s) {', '.join(sorted(missing))} occur in no source"
+        return "no source supports it"
+
+    def _assemble(self, checked: list[CheckedSentence]) -> CheckResult:
+        parts, citations, seen = [], [], set()
+        for c in checked:
+            if c.status == "dropped":
+                continue
+            body = c.text
+            end = ""
+            if body and body[-1] in "。！？!?.；;":
+                body, end = body[:-1], body[-1]
+            elif is_cjk(body):
+                end = "。"
+            else:
+                end = "."
+            parts.append(body + "".join(f"[{n}]" for n in c.cited) + end)
+            for n in c.cited:
+                if n not in seen:
+                    seen.add(n)
+                    citations.append(self.quote(c.text, n))
+        sep = "" if all(is_cjk(p) for p in parts) else " "
+        return CheckResult(sep.join(parts), checked, sorted(citations, key=lambda x: x.n))

