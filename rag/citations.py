@@ -7,7 +7,9 @@ A sentence is *supported* by a set of chunks when
   in those chunks, and
 * its key terms (jieba words of 2+ characters that also occur somewhere in the
   retrieved contexts or in the question) occur in those chunks -- at least
-  ``TERM_SHARE`` of them; for a sentence in another language than the chunks
+  ``TERM_SHARE`` of them -- and each number is *anchored*: the chunk sentence that
+  holds it (with its neighbours) holds more than ``ANCHOR_SHARE`` of the terms, so
+  a number borrowed from an unrelated sentence of the same chunk fails; for a sentence in another language than the chunks
   (an English answer about Chinese text) the check is the number rule plus
   multilingual embedding similarity instead.
 
@@ -36,7 +38,8 @@ INJECTION_RE = re.compile(
     r"|disregard\s+(all\s+)?(previous|prior|above)|system\s+prompt|你现在是|you are now",
     re.I,
 )
-TERM_SHARE = 0.75
+TERM_SHARE = 0.75  # share of a sentence's key terms its cited chunks must contain
+ANCHOR_SHARE = 0.5  # share the chunk sentences around each of its numbers must exceed
 CROSS_SIMILARITY = 0.80
 
 
@@ -151,8 +154,26 @@ class Checker:
             if not required:
                 return 0.0 if not numbers(sentence) else 0.5
             share = sum(t in text for t in required) / len(required)
-            return share if share >= TERM_SHARE else 0.0
+            if share < TERM_SHARE:
+                return 0.0
+            for num in numbers(sentence):
+                windows = self._windows(num, ns)
+                if max((sum(t in w for t in required) / len(required) for w in windows), default=0) <= ANCHOR_SHARE:
+                    return 0.0
+            return share
         return self._similarity_support(sentence, text)
+
+    def _windows(self, num: str, ns: list[int]) -> list[str]:
+        """Each chunk sentence holding ``num``, joined with its neighbours."""
+        out = []
+        for n in ns:
+            text = self._usable[n]
+            spans = split_sentences(text)
+            for i, (s, e) in enumerate(spans):
+                if num in numbers(text[s:e]):
+                    lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
+                    out.append(text[lo:hi])
+        return out
 
     def _vec(self, text: str) -> list[float]:
         if text not in self._vec_cache:

@@ -108,6 +108,85 @@ def search(
         out.print(f"    {r['text']}\n", highlight=False)
 
 
+def _print_answer(answer) -> None:
+    style = "yellow" if answer.refused else "bold green"
+    out.print(f"[{style}]{answer.text}[/{style}]", highlight=False)
+    for c in answer.citations:
+        out.print(f"  [{c.n}] [cyan]{c.doc_id}[/cyan] · {c.section} [dim]{c.start}–{c.end}[/dim]", highlight=False)
+        out.print(f"      “{c.quote}”", highlight=False)
+    for d in answer.dropped:
+        out.print(f"  [dim]dropped: {d['sentence']} ({d['reason']})[/dim]", highlight=False)
+
+
+def _run_question(chain, question: str, history, stream: bool):
+    answer = None
+    streamed = False
+    for event in chain.stream(question, history):
+        if event["type"] == "rewrite":
+            out.print(f"[dim]standalone question: {event['text']}[/dim]", highlight=False)
+        elif event["type"] == "token" and stream:
+            out.print(f"[dim]{event['text']}[/dim]", end="", highlight=False)
+            streamed = True
+        elif event["type"] == "answer":
+            answer = event["answer"]
+    if streamed:
+        out.print("\n[dim]— checked against the sources:[/dim]")
+    return answer
+
+
+def _chain(model: Optional[str]):
+    from .answer import AnswerChain
+    from .llm import get_chat_model
+
+    s = _settings()
+    return AnswerChain(s, llm=get_chat_model(model, settings=s))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question (any language).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
+    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+):
+    """Answer one question with citations checked against the sources (or refuse)."""
+    chain = _chain(model)
+    if as_json:
+        out.print_json(json.dumps(chain.invoke(question).to_dict(), ensure_ascii=False))
+        return
+    _print_answer(_run_question(chain, question, None, stream=not no_stream))
+
+
+@app.command()
+def chat(
+    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
+):
+    """Interactive chat; follow-up questions are rewritten using the history. Ctrl-D quits."""
+    from .answer import Turn
+
+    chain = _chain(model)
+    history: list = []
+    out.print("[bold]Ask about the documents[/bold] (empty line or Ctrl-D to quit, /new for a new chat)")
+    while True:
+        try:
+            question = console.input("[bold cyan]> [/bold cyan]").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if question == "/new":
+            history = []
+            continue
+        try:
+            answer = _run_question(chain, question, history, stream=not no_stream)
+        except RagError as err:
+            console.print(f"[bold red]error:[/bold red] {err}", highlight=False)
+            continue
+        _print_answer(answer)
+        history.append(Turn(question, answer.text))
+
+
 @app.command()
 def docs():
     """List ingested documents with their chunk counts."""
@@ -128,23 +207,43 @@ def eval_cmd(
     questions: Annotated[Path, typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
+    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    fail_under: Annotated[
+        Optional[list[str]],
+        typer.Option("--fail-under", help="METRIC=VALUE from summary.json; exit 2 when missed (repeatable)."),
+    ] = None,
 ):
     """Run a question set and score it (results.jsonl, summary.json, report.md)."""
-    from .evaluation import load_questions, run_retrieval, summarize_retrieval, write_outputs
+    from . import evaluation as ev
     from .retriever import HybridRetriever
 
     s = _settings()
-    qs = load_questions(questions)
+    qs = ev.load_questions(questions)
     retriever = HybridRetriever.from_settings(s)
     with _progress() as bar:
         task = bar.add_task("eval", total=len(qs), note="")
-        results = run_retrieval(
-            qs, retriever, s.context_chars, lambda i, n, note: bar.update(task, completed=i, note=note)
-        )
-    summary = summarize_retrieval(results, s.context_chars)
-    write_outputs(out_dir, results, summary, f"Retrieval eval: {questions.name}")
+
+        def tick(i: int, n: int, note: str) -> None:
+            bar.update(task, completed=i, note=note)
+
+        if retrieval_only:
+            results = ev.run_retrieval(qs, retriever, s.context_chars, tick)
+            summary = ev.summarize_retrieval(results, s.context_chars)
+        else:
+            from .answer import AnswerChain
+            from .llm import get_chat_model
+
+            chain = AnswerChain(s, retriever=retriever, llm=get_chat_model(model, settings=s))
+            results = ev.run_answers(qs, chain, s.context_chars, tick)
+            summary = ev.summarize_answers(results, s.context_chars)
+    kind = "Retrieval" if retrieval_only else "Answer"
+    ev.write_outputs(out_dir, results, summary, f"{kind} eval: {questions.name}")
     out.print_json(json.dumps({k: v for k, v in summary.items() if k != "by_type"}))
     out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
+    failures = ev.check_thresholds(summary, fail_under or [])
+    if failures:
+        console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
+        raise typer.Exit(2)
 
 
 def main() -> None:

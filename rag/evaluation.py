@@ -237,3 +237,113 @@ def render_report(results: list[dict], summary: dict, title: str) -> str:
         for r in wrong:
             lines.append(f"- `{r['id']}` {r['question']}\n  - answer: {r['answer']}")
     return "\n".join(lines) + "\n"
+
+
+# -- answers --------------------------------------------------------------------------------
+def answer_metrics(q: Question, answer, budget: int) -> dict:
+    """Per-question answer metrics (see module docstring and EVAL_FORMAT.md)."""
+    from .citations import numbers, parse_sentences
+
+    contexts = {i: c["text"] for i, c in enumerate(answer.contexts, 1)}
+    m = retrieval_metrics(q, list(contexts.values()), budget)
+    if q.answerable:
+        m["correct"] = (not answer.refused) and all(
+            any(contains(answer.text, alt) for alt in group) for group in q.answers
+        )
+    else:
+        m["correct"] = bool(answer.refused)
+    if answer.refused:
+        return m
+    cited_numbers_ok = True
+    good = 0
+    by_n = {c.n: c for c in answer.citations}
+    sentences = parse_sentences(answer.text)
+    for n, cit in by_n.items():
+        chunk = contexts.get(n, "")
+        users = [s for s, ns in sentences if n in ns]
+        quote_ok = bool(cit.quote) and cit.quote in chunk
+        supports = any(numbers(s) <= numbers(chunk) for s in users)
+        good += quote_ok and supports and bool(users)
+    for s, ns in sentences:
+        blob = "".join(contexts.get(n, "") for n in ns)
+        if not numbers(s) <= numbers(blob):
+            cited_numbers_ok = False
+    m["citation_precision"] = round(good / len(by_n), 4) if by_n else 0.0
+    m["numbers_supported"] = cited_numbers_ok
+    return m
+
+
+def run_answers(
+    questions: list[Question], chain, budget: int, progress: Callable[[int, int, str], None] | None = None
+) -> list[dict]:
+    results = []
+    right = 0
+    for i, q in enumerate(questions, 1):
+        chain.retriever.doc_id = q.doc
+        answer = chain.invoke(q.question)
+        metrics = answer_metrics(q, answer, budget)
+        right += metrics["correct"]
+        t = answer.timings
+        results.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "type": q.type,
+                "answerable": q.answerable,
+                "answer": answer.text,
+                "refused": answer.refused,
+                "citations": [c.to_dict() for c in answer.citations],
+                "contexts": answer.contexts,
+                "timings": {k: t.get(k) for k in ("retrieve_s", "answer_s", "ttft_s")},
+                "metrics": metrics,
+                "raw_answer": answer.raw_answer,
+                "dropped": answer.dropped,
+            }
+        )
+        if progress:
+            progress(i, len(questions), f"correct {right}/{i}")
+    return results
+
+
+def summarize_answers(results: list[dict], budget: int) -> dict:
+    summary = summarize_retrieval(results, budget)
+    ans = [r for r in results if r["answerable"]]
+    una = [r for r in results if not r["answerable"]]
+    answered = [r for r in results if r["refused"] is False]
+    ttft = [r["timings"]["ttft_s"] for r in results if r["timings"].get("ttft_s") is not None]
+    total = [r["timings"]["answer_s"] for r in results if r["timings"].get("answer_s") is not None]
+    summary.update(
+        {
+            "correct_answerable": mean([r["metrics"]["correct"] for r in ans]),
+            "refusal_accuracy_unanswerable": mean([r["metrics"]["correct"] for r in una]),
+            "false_refusal_rate": mean([bool(r["refused"]) for r in ans]),
+            "citation_precision": mean([r["metrics"]["citation_precision"] for r in answered]),
+            "numbers_supported": mean([r["metrics"]["numbers_supported"] for r in answered]),
+            "ttft_p50_s": pct(ttft, 0.5),
+            "ttft_p95_s": pct(ttft, 0.95),
+            "answer_p50_s": pct(total, 0.5),
+            "answer_p95_s": pct(total, 0.95),
+        }
+    )
+    by_type: dict[str, list] = {}
+    for r in results:
+        by_type.setdefault(r.get("type") or "untyped", []).append(r)
+    for t, rs in by_type.items():
+        summary["by_type"].setdefault(t, {"n": len(rs)})
+        summary["by_type"][t]["correct"] = mean([r["metrics"]["correct"] for r in rs])
+    return summary
+
+
+def check_thresholds(summary: dict, fail_under: list[str]) -> list[str]:
+    """``["correct_answerable=0.85", ...]`` -> the failures, as readable lines."""
+    failures = []
+    for item in fail_under:
+        key, _, value = item.partition("=")
+        if key not in summary or not value:
+            raise InputError(f"--fail-under {item!r}: use METRIC=VALUE with a metric of summary.json")
+        got = summary[key]
+        higher_is_worse = key.startswith("false_refusal") or key.endswith("_s")
+        bad = got is None or (got > float(value) if higher_is_worse else got < float(value))
+        if bad:
+            failures.append(f"{key} = {got} (threshold {value})")
+    return failures

@@ -51,7 +51,7 @@ def test_ingest_and_search_through_openai_embeddings(tmp_path, article_text):
         s = Settings(data_dir=tmp_path / "d", embed_model="openai:fake-embed", openai_base_url=server.base_url)
         report = ingest([p], s)
         assert report.embedded == report.chunks_total
-        docs = HybridRetriever.from_settings(s, k=10).invoke("退役军人志愿先锋队有多少人")
+        docs = HybridRetriever.from_settings(s, k=10).invoke("截至3月19日全区已有多少名退役军人加入志愿先锋队")
         top_bm25 = next(d for d in docs if d.metadata["bm25_rank"] == 1)
         assert "181" in top_bm25.page_content  # dense vectors are hashes here; BM25 carries it
         assert all(d.metadata["dense_rank"] for d in docs if d.metadata["bm25_rank"] is None)
