@@ -202,9 +202,51 @@ def docs():
     out.print(table)
 
 
+@app.command()
+def summarize(
+    doc: Annotated[Optional[str], typer.Option(help="Document id (default: the only one).")] = None,
+    section: Annotated[Optional[str], typer.Option(help="Heading path (' / ' joined) or a unique part of a heading.")] = None,
+    all_sections: Annotated[bool, typer.Option("--all", help="Every section, then the whole document.")] = False,
+    length: Annotated[str, typer.Option(help="short, standard or long.")] = "standard",
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (document summary last).")] = False,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write Markdown with footnotes here.")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Ignore the cache and regenerate.")] = False,
+    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+):
+    """Cited summaries of sections (all of each section's chunks) and of the whole document."""
+    from .llm import get_chat_model
+    from .summarize import summarize as run, to_markdown
+
+    s = _settings()
+    llm = get_chat_model(model, settings=s)
+    everything = all_sections or not section
+    with _progress() as bar:
+        task = bar.add_task("summarize", total=None, note="")
+        results = run(
+            s, doc, section, everything, length, lang, refresh, llm=llm,
+            progress=lambda i, n, label: bar.update(task, completed=i, total=n, note=label),
+        )
+    if out_file:
+        out_file.write_text(to_markdown(results), encoding="utf-8")
+        console.print(f"wrote {out_file}")
+    if as_json:
+        rows = [{"section": r.section, "summary": r.summary, "citations": [c.to_dict() for c in r.citations],
+                 "cached": r.cached, "regenerated": r.regenerated, "dropped": r.dropped} for r in results]
+        out.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in results:
+        flag = " [dim](cached)[/dim]" if r.cached else f" [dim]({r.seconds:.1f} s)[/dim]"
+        out.print(f"\n[bold]{r.section or 'Whole document'}[/bold]{flag}", highlight=False)
+        out.print(r.summary, highlight=False)
+        for d in r.dropped:
+            out.print(f"  [dim]dropped: {d['sentence']} ({d['reason']})[/dim]", highlight=False)
+
+
 @app.command("eval")
 def eval_cmd(
-    questions: Annotated[Path, typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")],
+    questions: Annotated[Optional[Path], typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")] = None,
+    summaries: Annotated[Optional[Path], typer.Option("--summaries", help="Summary key points (.jsonl) to score instead.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
     model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
@@ -218,6 +260,10 @@ def eval_cmd(
     from .retriever import HybridRetriever
 
     s = _settings()
+    if summaries:
+        return _eval_summaries(summaries, out_dir, model, fail_under or [])
+    if questions is None:
+        raise typer.BadParameter("give a QUESTIONS file or --summaries KEYPOINTS")
     qs = ev.load_questions(questions)
     retriever = HybridRetriever.from_settings(s)
     with _progress() as bar:
@@ -241,6 +287,38 @@ def eval_cmd(
     out.print_json(json.dumps({k: v for k, v in summary.items() if k != "by_type"}))
     out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
     failures = ev.check_thresholds(summary, fail_under or [])
+    if failures:
+        console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
+        raise typer.Exit(2)
+
+
+def _eval_summaries(path: Path, out_dir: Path, model: Optional[str], fail_under: list[str]) -> None:
+    from . import evaluation as ev
+    from .llm import get_chat_model
+
+    s = _settings()
+    keypoints = ev.load_keypoints(path)
+    with _progress() as bar:
+        task = bar.add_task("summaries", total=None, note="")
+        results, summary = ev.run_summaries(
+            keypoints, s, llm=get_chat_model(model, settings=s),
+            progress=lambda i, n, label: bar.update(task, completed=i, total=n, note=label),
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    lines = [f"# Summary eval: {path.name}", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary.items()]
+    lines += ["", "| section | coverage | valid citations | unsupported numbers | chars | s |", "|---|---|---|---|---|---|"]
+    for r in results:
+        m = r["metrics"]
+        lines.append(f"| {r['section'] or 'document'} | {m['coverage']} | {m['valid_citation_share']} | "
+                     f"{m['unsupported_numbers']} | {m['length']} | {m['seconds']} |")
+    (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.print_json(json.dumps(summary))
+    failures = ev.check_thresholds(summary, fail_under)
     if failures:
         console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
         raise typer.Exit(2)

@@ -342,8 +342,96 @@ def check_thresholds(summary: dict, fail_under: list[str]) -> list[str]:
         if key not in summary or not value:
             raise InputError(f"--fail-under {item!r}: use METRIC=VALUE with a metric of summary.json")
         got = summary[key]
-        higher_is_worse = key.startswith("false_refusal") or key.endswith("_s")
+        higher_is_worse = key.startswith(("false_refusal", "unsupported")) or key.endswith(("_s", "seconds"))
         bad = got is None or (got > float(value) if higher_is_worse else got < float(value))
         if bad:
             failures.append(f"{key} = {got} (threshold {value})")
     return failures
+
+
+# -- summaries -------------------------------------------------------------------------------
+def load_keypoints(path: Path) -> list[dict]:
+    rows = []
+    for n, rec in enumerate(_read_records(Path(path)), 1):
+        if not isinstance(rec, dict) or "section" not in rec or "keypoints" not in rec:
+            raise InputError(f"{path}: item {n} needs 'section' and 'keypoints'")
+        groups = [[k] if isinstance(k, str) else [str(x) for x in k] for k in rec["keypoints"]]
+        rows.append({"id": str(rec.get("id", n)), "section": str(rec["section"]), "keypoints": groups})
+    if not rows:
+        raise InputError(f"{path}: holds no key points")
+    return rows
+
+
+def summary_metrics(summary, groups: list[list[str]]) -> dict:
+    """Coverage of key points, sentences with valid citations, unsupported numbers."""
+    from .citations import numbers, parse_sentences
+
+    by_n = {c.n: c for c in summary.citations}
+    sentences = parse_sentences(summary.summary)
+    valid, unsupported = 0, 0
+    for sentence, ns in sentences:
+        cits = [by_n[n] for n in ns if n in by_n]
+        quotes = "".join(c.quote for c in cits)
+        ok = bool(cits) and len(cits) == len(ns)
+        # numbers must occur in the cited quotes' chunks; quotes are exact document text
+        missing = numbers(sentence) - numbers(quotes)
+        if missing and cits:
+            missing = missing - numbers("".join(_chunk_text(c) for c in cits))
+        unsupported += len(missing)
+        valid += ok and not missing
+    covered = sum(any(contains(summary.summary, alt) for alt in g) for g in groups)
+    return {
+        "coverage": round(covered / len(groups), 4) if groups else None,
+        "valid_citation_share": round(valid / len(sentences), 4) if sentences else 0.0,
+        "unsupported_numbers": unsupported,
+        "sentences": len(sentences),
+        "length": len(summary.summary),
+        "seconds": round(summary.seconds, 3),
+        "cached": summary.cached,
+    }
+
+
+_CHUNK_TEXT: dict[tuple, str] = {}
+
+
+def _chunk_text(citation) -> str:
+    return _CHUNK_TEXT.get((citation.doc_id, citation.chunk_id), "")
+
+
+def run_summaries(keypoints: list[dict], settings, llm=None, progress=None, refresh=False) -> tuple[list[dict], dict]:
+    from .store import Store
+    from .summarize import Summarizer
+
+    summarizer = Summarizer(settings, llm=llm)
+    doc_id = summarizer.resolve_doc(None)
+    for cid, text, meta in Store(settings).all_chunks(doc_id):
+        _CHUNK_TEXT[(meta["doc_id"], cid)] = text
+    t0 = time.perf_counter()
+    summaries = summarizer.run(doc_id, all_sections=True, refresh=refresh, progress=progress)
+    total_s = time.perf_counter() - t0
+    by_section = {s.section: s for s in summaries}
+    results = []
+    for kp in keypoints:
+        path = summarizer.resolve_section(doc_id, kp["section"])
+        s = by_section[" / ".join(path)]
+        results.append(
+            {"id": kp["id"], "section": s.section, "summary": s.summary,
+             "citations": [c.to_dict() for c in s.citations], "regenerated": s.regenerated,
+             "dropped": s.dropped, "metrics": summary_metrics(s, kp["keypoints"])}
+        )
+    doc = by_section[""]
+    doc_m = summary_metrics(doc, [])
+    all_m = [r["metrics"] for r in results]
+    agg = {
+        "sections": len(results),
+        "coverage": mean([m["coverage"] for m in all_m]),
+        "valid_citation_share": mean([m["valid_citation_share"] for m in all_m] + [doc_m["valid_citation_share"]]),
+        "unsupported_numbers": sum(m["unsupported_numbers"] for m in all_m) + doc_m["unsupported_numbers"],
+        "summarized_sections": len(summaries) - 1,
+        "total_seconds": round(total_s, 2),
+        "all_cached": all(s.cached for s in summaries[:-1]),
+        "document_summary_chars": len(doc.summary),
+    }
+    results.append({"id": "document", "section": "", "summary": doc.summary,
+                    "citations": [c.to_dict() for c in doc.citations], "metrics": doc_m})
+    return results, agg
