@@ -9,7 +9,7 @@ model output (summaries) key on it.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import jinja2
@@ -18,12 +18,12 @@ from jinja2 import meta
 _env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _source(name: str) -> str:
     return resources.files(__package__).joinpath(f"{name}.txt").read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> tuple[jinja2.Template, frozenset[str]]:
     src = _source(name)
     return _env.from_string(src), frozenset(meta.find_undeclared_variables(_env.parse(src)))

@@ -9,7 +9,14 @@ keeps, re-points or drops each sentence, and the answer becomes a refusal in
 the question's language when retrieval found nothing, when the model says the
 sources have no answer, or when no sentence survives the check. Planted
 instructions inside documents are cut out of the sources before the model sees
-them. Shortcut: the language is zh when the question is mostly CJK, else en.
+them.
+
+Questions in other languages than the sources (English about Chinese text) are
+translated into Chinese first, answered and checked in Chinese -- where the
+small local model is reliable and the checks are exact -- and the checked answer
+is translated back with its ``[n]`` markers; a translation that changes a number
+or loses a marker is not used (the checked Chinese answer is returned instead).
+Shortcut: the language is zh when the question is mostly CJK, else en.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     contexts: list[dict] = field(default_factory=list)
     rewritten_question: str | None = None
+    translated_question: str | None = None
     language: str = "zh"
     raw_answer: str = ""
     dropped: list[dict] = field(default_factory=list)  # sentences removed by the check, with reasons
@@ -65,6 +73,7 @@ class Answer:
         return {
             "question": self.question,
             "rewritten_question": self.rewritten_question,
+            "translated_question": self.translated_question,
             "answer": self.text,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
@@ -131,6 +140,31 @@ class AnswerChain:
             return f"{history[-1].question} {question}"
         return line
 
+    def _complete(self, prompt: str, calls: list) -> str:
+        messages = [HumanMessage(prompt)]
+        out = "".join(self._stream_model(messages)).strip()
+        calls.append((messages, out))
+        return out
+
+    def translate_question(self, question: str, calls: list) -> str:
+        out = self._complete(prompts.render("translate_question", question=question), calls)
+        line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(中文问题|问题)\s*[:：]\s*", "", line).strip("\"'“”「」 ")
+        return line if is_cjk(line) and len(line) <= 4 * len(question) else question
+
+    def translate_answer(self, answer: str, calls: list) -> str | None:
+        """English version of a checked Chinese answer, or None when the translation is unfaithful."""
+        from .citations import MARK_RE, numbers
+
+        out = self._complete(prompts.render("translate_answer", answer=answer), calls)
+        out = re.sub(r"^(English translation|Translation)\s*[:：]\s*", "", out.strip(), flags=re.I).strip()
+        marks = lambda t: {int(n) for m in MARK_RE.finditer(t) for n in re.split(r"[,，、]", m.group(1))}  # noqa: E731
+        months = set(re.findall(r"(\d{1,2})月", answer))  # "3月" becomes "March"
+        kept = numbers(answer) - months <= numbers(out) <= numbers(answer)
+        if not out or not kept or marks(out) != marks(answer):
+            return None
+        return out
+
     # -- the chain ----------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[dict]:
         s = self.settings
@@ -145,6 +179,12 @@ class AnswerChain:
             timings["rewrite_s"] = round(time.perf_counter() - t0, 4)
             yield {"type": "rewrite", "text": rewritten}
         query = rewritten or question
+        translated = None
+        if lang != "zh":
+            translated = self.translate_question(query, calls)
+            if translated != query:
+                yield {"type": "translation", "text": translated}
+                query = f"{translated}\n{query}"
 
         t1 = time.perf_counter()
         docs = self.retriever.invoke(query)
@@ -161,7 +201,7 @@ class AnswerChain:
             timings["answer_s"] = round(time.perf_counter() - t0, 4)
             answer = Answer(
                 question=question, text=text, refused=refused, citations=list(citations), contexts=contexts,
-                rewritten_question=rewritten, language=lang, raw_answer=raw, dropped=list(dropped),
+                rewritten_question=rewritten, translated_question=translated, language=lang, raw_answer=raw, dropped=list(dropped),
                 refusal_reason=reason, timings=timings, model_calls=calls,
             )
             return {"type": "answer", "answer": answer}
@@ -170,14 +210,17 @@ class AnswerChain:
             yield finish(REFUSAL[lang], True, reason="no sources retrieved")
             return
 
-        checker = Checker(sources, query, self.embeddings)
+        checker = Checker(sources, self.embeddings)
+        ask_lang = "zh" if translated else lang  # answer in the sources' language, translate after
         passages = [
             {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker._usable[src.n] or "…"}
             for src in sources
         ]
         messages = [
-            SystemMessage(prompts.render(f"answer_system_{lang}")),
-            HumanMessage(prompts.render("answer_user", passages=passages, question=query, lang=lang)),
+            SystemMessage(prompts.render(f"answer_system_{ask_lang}")),
+            HumanMessage(
+                prompts.render("answer_user", passages=passages, question=translated or query, lang=ask_lang)
+            ),
         ]
         pieces: list[str] = []
         for piece in self._stream_model(messages):
@@ -200,7 +243,13 @@ class AnswerChain:
         if not result.citations:
             yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason="no sentence is supported by the sources")
             return
-        yield finish(result.text, False, result.citations, raw=raw, dropped=dropped)
+        text = result.text
+        if translated:
+            english = self.translate_answer(text, calls)
+            if english is None:
+                dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
+            text = english or text
+        yield finish(text, False, result.citations, raw=raw, dropped=dropped)
 
     def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
         for event in self.stream(question, history):

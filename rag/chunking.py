@@ -73,7 +73,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
 def _make(doc: Document, para: Paragraph, start: int, end: int) -> Chunk:
     text = doc.text[start:end]
     section = SECTION_SEP.join(para.section)
-    digest = hashlib.sha1(f"{doc.doc_id}|{start}|{end}|{text}".encode("utf-8")).hexdigest()[:24]
+    digest = hashlib.sha1(f"{doc.doc_id}|{start}|{end}|{text}".encode()).hexdigest()[:24]
     return Chunk(digest, doc.doc_id, text, section, para.kind, para.index, start, end)
 
 

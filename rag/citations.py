@@ -4,9 +4,9 @@ sources, re-point or drop what the sources do not support, and cut quotes.
 A sentence is *supported* by a set of chunks when
 
 * every number in it (digits, e.g. 181, 3, 19 in "3月19日") occurs as a number
-  in those chunks, and
+  in those chunks (where Chinese numerals count too: 两个小时 vouches for "2"), and
 * its key terms (jieba words of 2+ characters that also occur somewhere in the
-  retrieved contexts or in the question) occur in those chunks -- at least
+  retrieved contexts) occur in those chunks -- at least
   ``TERM_SHARE`` of them -- and each number is *anchored*: the chunk sentence that
   holds it (with its neighbours) holds more than ``ANCHOR_SHARE`` of the terms, so
   a number borrowed from an unrelated sentence of the same chunk fails; for a sentence in another language than the chunks
@@ -43,8 +43,33 @@ ANCHOR_SHARE = 0.5  # share the chunk sentences around each of its numbers must 
 CROSS_SIMILARITY = 0.80
 
 
-def numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in NUM_RE.findall(MARK_RE.sub("", text))}
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+CN_NUM_RE = re.compile(f"[{''.join(CN_DIGITS)}{''.join(CN_UNITS)}]+")
+
+
+def _cn_value(word: str) -> int | None:
+    """Value of a simple Chinese numeral (两, 十二, 三百零五, 两万); None if it is not one."""
+    total, current = 0, 0
+    for ch in word:
+        if ch in CN_DIGITS:
+            current = CN_DIGITS[ch]
+        else:
+            unit = CN_UNITS[ch]
+            total += (current or 1) * unit if unit < 10000 else 0
+            if unit == 10000:
+                total = (total + current) * unit
+            current = 0
+    return total + current
+
+
+def numbers(text: str, chinese: bool = False) -> set[str]:
+    """The numbers written in ``text`` as digits; with ``chinese``, also Chinese numerals (两个 -> 2)."""
+    text = MARK_RE.sub("", text)
+    found = {n.replace(",", "") for n in NUM_RE.findall(text)}
+    if chinese:
+        found |= {str(v) for w in CN_NUM_RE.findall(text) if (v := _cn_value(w)) is not None}
+    return found
 
 
 def is_cjk(text: str) -> bool:
@@ -123,9 +148,8 @@ def parse_sentences(answer: str) -> list[tuple[str, list[int]]]:
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
-    def __init__(self, sources: list[Source], question: str = "", embeddings=None):
+    def __init__(self, sources: list[Source], embeddings=None):
         self.sources = {s.n: s for s in sources}
-        self.question_terms = set(key_terms(question))
         self.embeddings = embeddings
         self._usable = {s.n: self._usable_text(s) for s in sources}
         self._context_blob = "".join(self._usable.values())
@@ -139,7 +163,9 @@ class Checker:
 
     # -- support --------------------------------------------------------------------
     def _required_terms(self, sentence: str) -> list[str]:
-        return [t for t in key_terms(sentence) if t in self._context_blob or t in self.question_terms]
+        """Key terms the sources could vouch for; words only the question or the model used are
+        paraphrase, and invented facts are caught by the numbers and their anchoring."""
+        return [t for t in key_terms(sentence) if t in self._context_blob]
 
     def support(self, sentence: str, ns: list[int]) -> float:
         """0..1 support of ``sentence`` by sources ``ns`` (0 = unsupported)."""
@@ -147,7 +173,7 @@ class Checker:
         if not ns:
             return 0.0
         text = "".join(self._usable[n] for n in ns)
-        if not numbers(sentence) <= numbers(text):
+        if not numbers(sentence) <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
             required = self._required_terms(sentence)
@@ -170,7 +196,7 @@ class Checker:
             text = self._usable[n]
             spans = split_sentences(text)
             for i, (s, e) in enumerate(spans):
-                if num in numbers(text[s:e]):
+                if num in numbers(text[s:e], chinese=True):
                     lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
                     out.append(text[lo:hi])
         return out
@@ -198,7 +224,7 @@ class Checker:
             piece = src.text[s:e]
             if looks_injected(piece):
                 continue
-            score = 2 * len(nums & numbers(piece)) + sum(t in piece for t in terms)
+            score = 2 * len(nums & numbers(piece, chinese=True)) + sum(t in piece for t in terms)
             if score > best_score:
                 best, best_score = (s, e), score
         s, e = best if best else (0, len(src.text))
@@ -224,7 +250,7 @@ class Checker:
 
     def _why(self, sentence: str, cited: list[int]) -> str:
         blob = "".join(self._usable.values())
-        missing = numbers(sentence) - numbers(blob)
+        missing = numbers(sentence) - numbers(blob, chinese=True)
         if missing:
             return f"number(s) {', '.join(sorted(missing))} occur in no source"
         return "no source supports it"

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -62,7 +62,7 @@ def prepare():
 
 @app.command()
 def ingest(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md). Default: the bundled corpus.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .md). Default: the bundled corpus.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the store and ingest from scratch.")] = False,
 ):
     """Clean, chunk and embed documents into Chroma and the BM25 index (incremental)."""
@@ -86,7 +86,7 @@ def search(
     k: Annotated[int, typer.Option("--k", "-k", help="How many results.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
-    doc: Annotated[Optional[str], typer.Option(help="Restrict to one document id.")] = None,
+    doc: Annotated[str | None, typer.Option(help="Restrict to one document id.")] = None,
 ):
     """Hybrid (BM25 + dense) search over the ingested chunks."""
     from .evaluation import context_record
@@ -134,7 +134,7 @@ def _run_question(chain, question: str, history, stream: bool):
     return answer
 
 
-def _chain(model: Optional[str]):
+def _chain(model: str | None):
     from .answer import AnswerChain
     from .llm import get_chat_model
 
@@ -147,7 +147,7 @@ def ask(
     question: Annotated[str, typer.Argument(help="The question (any language).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
-    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
 ):
     """Answer one question with citations checked against the sources (or refuse)."""
     chain = _chain(model)
@@ -159,7 +159,7 @@ def ask(
 
 @app.command()
 def chat(
-    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
 ):
     """Interactive chat; follow-up questions are rewritten using the history. Ctrl-D quits."""
@@ -204,19 +204,20 @@ def docs():
 
 @app.command()
 def summarize(
-    doc: Annotated[Optional[str], typer.Option(help="Document id (default: the only one).")] = None,
-    section: Annotated[Optional[str], typer.Option(help="Heading path (' / ' joined) or a unique part of a heading.")] = None,
+    doc: Annotated[str | None, typer.Option(help="Document id (default: the only one).")] = None,
+    section: Annotated[str | None, typer.Option(help="Heading path (' / ' joined) or a unique part of a heading.")] = None,
     all_sections: Annotated[bool, typer.Option("--all", help="Every section, then the whole document.")] = False,
     length: Annotated[str, typer.Option(help="short, standard or long.")] = "standard",
     lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (document summary last).")] = False,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="Write Markdown with footnotes here.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write Markdown with footnotes here.")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Ignore the cache and regenerate.")] = False,
-    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
 ):
     """Cited summaries of sections (all of each section's chunks) and of the whole document."""
     from .llm import get_chat_model
-    from .summarize import summarize as run, to_markdown
+    from .summarize import summarize as run
+    from .summarize import to_markdown
 
     s = _settings()
     llm = get_chat_model(model, settings=s)
@@ -245,13 +246,13 @@ def summarize(
 
 @app.command("eval")
 def eval_cmd(
-    questions: Annotated[Optional[Path], typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")] = None,
-    summaries: Annotated[Optional[Path], typer.Option("--summaries", help="Summary key points (.jsonl) to score instead.")] = None,
+    questions: Annotated[Path | None, typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")] = None,
+    summaries: Annotated[Path | None, typer.Option("--summaries", help="Summary key points (.jsonl) to score instead.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
-    model: Annotated[Optional[str], typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
     fail_under: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--fail-under", help="METRIC=VALUE from summary.json; exit 2 when missed (repeatable)."),
     ] = None,
 ):
@@ -292,7 +293,7 @@ def eval_cmd(
         raise typer.Exit(2)
 
 
-def _eval_summaries(path: Path, out_dir: Path, model: Optional[str], fail_under: list[str]) -> None:
+def _eval_summaries(path: Path, out_dir: Path, model: str | None, fail_under: list[str]) -> None:
     from . import evaluation as ev
     from .llm import get_chat_model
 
@@ -322,6 +323,25 @@ def _eval_summaries(path: Path, out_dir: Path, model: Optional[str], fail_under:
     if failures:
         console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
         raise typer.Exit(2)
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    auth: Annotated[str | None, typer.Option(help="Require a login, given as USER:PASS.")] = None,
+):
+    """Serve the web interface: chat with sources, section summaries, documents, settings."""
+    credentials = None
+    if auth is not None:
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise typer.BadParameter("give it as USER:PASS", param_hint="--auth")
+        credentials = (user, password)
+    from ui import create_app, launch
+
+    out.print(f"serving on http://{host}:{port}/  (Ctrl-C stops)")
+    launch(create_app(_settings()), host=host, port=port, auth=credentials, quiet=True)
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ def ingest_documents(
     done = 0
     if progress:
         progress(0, total, "embedding")
-    for doc, chunks, new, reuse, to_embed, vanished in plans:
+    for doc, _chunks, new, reuse, to_embed, vanished in plans:
         vectors: dict[str, list[float]] = {}
         for i in range(0, len(to_embed), EMBED_BATCH):
             batch = to_embed[i : i + EMBED_BATCH]

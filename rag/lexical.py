@@ -47,7 +47,7 @@ class LexicalIndex:
         self.bm25 = bm25
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "LexicalIndex":
+    def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
         if not ids:
             return cls([], None)
         bm25 = bm25s.BM25()
@@ -83,7 +83,7 @@ class LexicalIndex:
         _rmtree(old)
 
     @classmethod
-    def load(cls, folder: Path) -> tuple["LexicalIndex", str] | None:
+    def load(cls, folder: Path) -> tuple[LexicalIndex, str] | None:
         meta = folder / "ids.json"
         if not meta.exists():
             return None

@@ -36,7 +36,7 @@ class HybridRetriever(BaseRetriever):
     lexical_index: LexicalIndex | None = None
 
     @classmethod
-    def from_settings(cls, settings, store: Store | None = None, **kw) -> "HybridRetriever":
+    def from_settings(cls, settings, store: Store | None = None, **kw) -> HybridRetriever:
         from .embeddings import get_embeddings
 
         store = store or Store(settings)

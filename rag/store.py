@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from functools import cached_property
+from functools import cached_property, partial
 
 from .chunking import Chunk
 from .cleaning import Document, Paragraph, Section
@@ -157,11 +157,12 @@ class Store:
 
     def upsert_chunks(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         for i in range(0, len(chunks), BATCH):
-            part = chunks[i : i + BATCH]
+            part, vecs = chunks[i : i + BATCH], vectors[i : i + BATCH]
             self._call(
-                lambda: self.chunks.upsert(
+                partial(
+                    self.chunks.upsert,
                     ids=[c.chunk_id for c in part],
-                    embeddings=vectors[i : i + BATCH],
+                    embeddings=vecs,
                     documents=[c.text for c in part],
                     metadatas=[c.metadata() for c in part],
                 )
@@ -169,7 +170,7 @@ class Store:
 
     def delete_chunks(self, ids: list[str]) -> None:
         for i in range(0, len(ids), BATCH):
-            self._call(lambda: self.chunks.delete(ids=ids[i : i + BATCH]))
+            self._call(partial(self.chunks.delete, ids=ids[i : i + BATCH]))
 
     def get_chunks(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         if not ids:

@@ -74,7 +74,7 @@ class SectionSummary:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SectionSummary":
+    def from_dict(cls, d: dict) -> SectionSummary:
         return cls(**{**d, "citations": [Citation(**c) for c in d["citations"]]})
 
 
@@ -186,7 +186,7 @@ class Summarizer:
 
     def _checked(self, build: Callable[[str], list], sources: list[Source], want: int):
         """Call the model, check the output, regenerate once if it invented or lost too much."""
-        checker = Checker(sources, "", self.embeddings)
+        checker = Checker(sources, self.embeddings)
         result = checker.check(self._call(build("")))
         regenerated = False
         kept = len(result.sentences) - len(result.dropped)
@@ -372,9 +372,7 @@ def to_markdown(summaries: list[SectionSummary]) -> str:
     for s in summaries:
         lines.append(f"## {s.section or 'Whole document'}")
         lines.append("")
-        by_n = {c.n: c for c in s.citations}
-
-        def foot(m: re.Match) -> str:
+        def foot(m: re.Match, by_n={c.n: c for c in s.citations}) -> str:  # noqa: B006
             c = by_n.get(int(m.group(1)))
             if c is None:
                 return ""

@@ -88,7 +88,7 @@ def test_number_borrowed_from_an_unrelated_sentence_is_refused(article_settings)
 
 
 def test_model_says_no_answer_gives_a_refusal_in_the_question_language(article_settings):
-    chain, _ = chain_with(article_settings, ["资料中没有相关信息。", "The documents do not contain this information."])
+    chain, _ = chain_with(article_settings, ["资料中没有相关信息。", "开发区有多少家银行?", "资料中没有相关信息。"])
     zh = chain.invoke("廊坊开发区有多少家银行?")
     en = chain.invoke("How many banks are there in the development zone?")
     assert zh.refused and zh.text == REFUSAL["zh"] and zh.citations == []
@@ -208,3 +208,37 @@ def test_openai_endpoint_streams_through_the_chain(article_settings):
     assert sum(e["type"] == "token" for e in events) > 1
     answer = events[-1]["answer"]
     assert not answer.refused and "化营" in answer.text
+
+
+def test_english_question_is_answered_via_chinese_and_translated_back(article_settings):
+    def reply(msgs):
+        text = msgs[-1].content
+        if "中文问题" in text:
+            return "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"
+        if "English translation" in text:
+            n = re.search(r"\[(\d+)\]", text).group(1)
+            return f"By March 19, 181 veterans had joined the volunteer vanguard team [{n}]."
+        return f"截至3月19日,全区已有181名退役军人加入志愿先锋队[{number_of(msgs, '181名退役军人')}]。"
+
+    chain, fake = chain_with(article_settings, reply)
+    answer = chain.invoke("How many veterans had joined the volunteer vanguard team by March 19?")
+    assert answer.language == "en" and not answer.refused
+    assert answer.translated_question.startswith("截至3月19日")
+    assert answer.text.startswith("By March 19, 181 veterans") and answer.citations
+    assert "181名退役军人" in answer.citations[0].quote
+    assert len(fake.calls) == 3
+
+
+def test_unfaithful_translation_falls_back_to_the_checked_chinese(article_settings):
+    def reply(msgs):
+        text = msgs[-1].content
+        if "中文问题" in text:
+            return "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"
+        if "English translation" in text:
+            return "By March 19, 180 veterans had joined [1]."
+        return f"截至3月19日,全区已有181名退役军人加入志愿先锋队[{number_of(msgs, '181名退役军人')}]。"
+
+    chain, _ = chain_with(article_settings, reply)
+    answer = chain.invoke("How many veterans had joined the volunteer vanguard team by March 19?")
+    assert "181名退役军人" in answer.text and "180" not in answer.text
+    assert any(d["sentence"] == "(translation)" for d in answer.dropped)

@@ -4,7 +4,6 @@ or a half-written store."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

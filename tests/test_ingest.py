@@ -25,7 +25,7 @@ def test_changed_document_reembeds_only_changed_chunks(tmp_path, article_text):
     p = tmp_path / "article.txt"
     p.write_text(article_text, encoding="utf-8")
     s = Settings(data_dir=tmp_path / "d")
-    first = ingest([p], s)
+    ingest([p], s)
     edited = article_text.replace("截至3月19日,全区已有181名退役军人加入志愿先锋队。", "截至3月19日,全区已有199名退役军人加入志愿先锋队。")
     edited = edited.replace("他们对作业车辆出车前", "另起一段。\n\n他们对作业车辆出车前")
     assert edited != article_text
