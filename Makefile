@@ -6,7 +6,7 @@ setup:
 
 run: setup
 	.venv/bin/rag ingest
-	.venv/bin/rag chat
+	.venv/bin/rag ui
 
 test:
 	scripts/setup.sh --test

@@ -30,7 +30,7 @@ def chat(question: str, history=None, *, settings=None, model: str | None = None
 
 
 def summarize(*args, **kwargs):
-    """Summaries of sections / the whole document (see ``rag.summarize``)."""
-    from .summarize import summarize as run
+    """Summaries of sections / the whole document (see ``rag.summaries``)."""
+    from .summaries import summarize as run
 
     return run(*args, **kwargs)

@@ -14,8 +14,9 @@ them.
 Questions in other languages than the sources (English about Chinese text) are
 translated into Chinese first, answered and checked in Chinese -- where the
 small local model is reliable and the checks are exact -- and the checked answer
-is translated back with its ``[n]`` markers; a translation that changes a number
-or loses a marker is not used (the checked Chinese answer is returned instead).
+is translated back with its ``[n]`` markers and followed by the checked Chinese
+sentences in brackets (the small model's translation can garble names); a
+translation that changes a number or loses a marker is not used.
 Shortcut: the language is zh when the question is mostly CJK, else en.
 """
 
@@ -182,7 +183,9 @@ class AnswerChain:
         translated = None
         if lang != "zh":
             translated = self.translate_question(query, calls)
-            if translated != query:
+            if translated == query:
+                translated = None  # no usable translation: answer directly in the question's language
+            else:
                 yield {"type": "translation", "text": translated}
                 query = f"{translated}\n{query}"
 
@@ -210,17 +213,19 @@ class AnswerChain:
             yield finish(REFUSAL[lang], True, reason="no sources retrieved")
             return
 
-        checker = Checker(sources, self.embeddings)
+        index = getattr(self.retriever, "lexical_index", None)
+        checker = Checker(sources, self.embeddings, idf=index.idf if index else None)
         ask_lang = "zh" if translated else lang  # answer in the sources' language, translate after
+        # The model reads the question as asked (a small model's translation can garble names);
+        # the translation only helped retrieval above.
+        question_for_model = f"{rewritten or question}(请用中文回答)" if translated else query
         passages = [
-            {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker._usable[src.n] or "…"}
+            {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker.usable[src.n] or "…"}
             for src in sources
         ]
         messages = [
             SystemMessage(prompts.render(f"answer_system_{ask_lang}")),
-            HumanMessage(
-                prompts.render("answer_user", passages=passages, question=translated or query, lang=ask_lang)
-            ),
+            HumanMessage(prompts.render("answer_user", passages=passages, question=question_for_model, lang=ask_lang)),
         ]
         pieces: list[str] = []
         for piece in self._stream_model(messages):
@@ -248,7 +253,9 @@ class AnswerChain:
             english = self.translate_answer(text, calls)
             if english is None:
                 dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
-            text = english or text
+            # A small model's translation can drop or garble names: the checked answer in the
+            # sources' language follows, so nothing the sources say is lost.
+            text = f"{english}\n\n({text})" if english else text
         yield finish(text, False, result.citations, raw=raw, dropped=dropped)
 
     def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:

@@ -6,10 +6,10 @@ A sentence is *supported* by a set of chunks when
 * every number in it (digits, e.g. 181, 3, 19 in "3月19日") occurs as a number
   in those chunks (where Chinese numerals count too: 两个小时 vouches for "2"), and
 * its key terms (jieba words of 2+ characters that also occur somewhere in the
-  retrieved contexts) occur in those chunks -- at least
-  ``TERM_SHARE`` of them -- and each number is *anchored*: the chunk sentence that
-  holds it (with its neighbours) holds more than ``ANCHOR_SHARE`` of the terms, so
-  a number borrowed from an unrelated sentence of the same chunk fails; for a sentence in another language than the chunks
+  retrieved contexts) occur in those chunks -- at least ``TERM_SHARE`` of them --
+  and each number is *anchored*: the chunk sentence that holds it holds more than
+  ``ANCHOR_SHARE`` of the terms, weighted by rarity (IDF over the whole index when
+  given), so a number borrowed from an unrelated sentence fails; for a sentence in another language than the chunks
   (an English answer about Chinese text) the check is the number rule plus
   multilingual embedding similarity instead.
 
@@ -148,15 +148,16 @@ def parse_sentences(answer: str) -> list[tuple[str, list[int]]]:
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
-    def __init__(self, sources: list[Source], embeddings=None):
+    def __init__(self, sources: list[Source], embeddings=None, idf=None):
         self.sources = {s.n: s for s in sources}
+        self.idf = idf or (lambda term: 1.0)
         self.embeddings = embeddings
-        self._usable = {s.n: self._usable_text(s) for s in sources}
-        self._context_blob = "".join(self._usable.values())
+        self.usable = {s.n: self.usable_text(s) for s in sources}
+        self._context_blob = "".join(self.usable.values())
         self._vec_cache: dict[str, list[float]] = {}
 
     @staticmethod
-    def _usable_text(source: Source) -> str:
+    def usable_text(source: Source) -> str:
         """The chunk without sentences that look like planted instructions."""
         spans = split_sentences(source.text)
         return "".join(source.text[s:e] for s, e in spans if not looks_injected(source.text[s:e]))
@@ -172,7 +173,7 @@ class Checker:
         ns = [n for n in ns if n in self.sources]
         if not ns:
             return 0.0
-        text = "".join(self._usable[n] for n in ns)
+        text = "".join(self.usable[n] for n in ns)
         if not numbers(sentence) <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
@@ -182,23 +183,21 @@ class Checker:
             share = sum(t in text for t in required) / len(required)
             if share < TERM_SHARE:
                 return 0.0
+            weight = sum(self.idf(t) for t in required)
             for num in numbers(sentence):
                 windows = self._windows(num, ns)
-                if max((sum(t in w for t in required) / len(required) for w in windows), default=0) <= ANCHOR_SHARE:
+                anchored = max((sum(self.idf(t) for t in required if t in w) / weight for w in windows), default=0)
+                if anchored <= ANCHOR_SHARE:
                     return 0.0
             return share
         return self._similarity_support(sentence, text)
 
     def _windows(self, num: str, ns: list[int]) -> list[str]:
-        """Each chunk sentence holding ``num``, joined with its neighbours."""
+        """Each chunk sentence holding ``num``."""
         out = []
         for n in ns:
-            text = self._usable[n]
-            spans = split_sentences(text)
-            for i, (s, e) in enumerate(spans):
-                if num in numbers(text[s:e], chinese=True):
-                    lo, hi = spans[max(0, i - 1)][0], spans[min(len(spans) - 1, i + 1)][1]
-                    out.append(text[lo:hi])
+            text = self.usable[n]
+            out += [text[s:e] for s, e in split_sentences(text) if num in numbers(text[s:e], chinese=True)]
         return out
 
     def _vec(self, text: str) -> list[float]:
@@ -249,7 +248,7 @@ class Checker:
         return self._assemble(checked)
 
     def _why(self, sentence: str, cited: list[int]) -> str:
-        blob = "".join(self._usable.values())
+        blob = "".join(self.usable.values())
         missing = numbers(sentence) - numbers(blob, chinese=True)
         if missing:
             return f"number(s) {', '.join(sorted(missing))} occur in no source"

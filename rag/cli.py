@@ -216,8 +216,8 @@ def summarize(
 ):
     """Cited summaries of sections (all of each section's chunks) and of the whole document."""
     from .llm import get_chat_model
-    from .summarize import summarize as run
-    from .summarize import to_markdown
+    from .summaries import summarize as run
+    from .summaries import to_markdown
 
     s = _settings()
     llm = get_chat_model(model, settings=s)

@@ -400,7 +400,7 @@ def _chunk_text(citation) -> str:
 
 def run_summaries(keypoints: list[dict], settings, llm=None, progress=None, refresh=False) -> tuple[list[dict], dict]:
     from .store import Store
-    from .summarize import Summarizer
+    from .summaries import Summarizer
 
     summarizer = Summarizer(settings, llm=llm)
     doc_id = summarizer.resolve_doc(None)

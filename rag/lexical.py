@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from pathlib import Path
 
@@ -42,17 +43,28 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over jieba tokens, mapping results back to chunk ids."""
 
-    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None):
+    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None, df: dict[str, int] | None = None):
         self.ids = ids
         self.bm25 = bm25
+        self.df = df or {}
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
         if not ids:
             return cls([], None)
+        corpus = [tokenize(t) or ["∅"] for t in texts]
         bm25 = bm25s.BM25()
-        bm25.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
-        return cls(list(ids), bm25)
+        bm25.index(corpus, show_progress=False)
+        df: dict[str, int] = {}
+        for tokens in corpus:
+            for tok in set(tokens):
+                df[tok] = df.get(tok, 0) + 1
+        return cls(list(ids), bm25, df)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term over the indexed chunks (rare words weigh more)."""
+        n = max(1, len(self.ids))
+        return math.log(1 + n / (self.df.get(term, 0) + 1))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Best ``k`` chunk ids with their BM25 scores (only scores above zero)."""
@@ -73,7 +85,7 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.bm25 is not None:
             self.bm25.save(str(tmp))
-        (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint}))
+        (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint, "df": self.df}))
         # Swap in the new index whole, so a crash never leaves half an index.
         old = folder.with_name(folder.name + ".old")
         if old.exists():
@@ -89,7 +101,7 @@ class LexicalIndex:
             return None
         data = json.loads(meta.read_text())
         bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else None
-        return cls(data["ids"], bm25), data["fingerprint"]
+        return cls(data["ids"], bm25, data.get("df")), data["fingerprint"]
 
 
 def _rmtree(path: Path) -> None:

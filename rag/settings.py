@@ -18,6 +18,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def default_data_dir() -> Path:
+    return Path(user_data_dir("rag-news"))
+
+
 def _default_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -28,7 +32,7 @@ class Settings(BaseSettings):
     )
 
     # Where everything the service writes lives: Chroma, lexical index, model cache, summaries.
-    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("rag-news")))
+    data_dir: Path = Field(default_factory=default_data_dir)
 
     # Chroma: embedded under data_dir unless a server host is given.
     chroma_host: str | None = None

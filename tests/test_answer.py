@@ -225,6 +225,7 @@ def test_english_question_is_answered_via_chinese_and_translated_back(article_se
     assert answer.language == "en" and not answer.refused
     assert answer.translated_question.startswith("截至3月19日")
     assert answer.text.startswith("By March 19, 181 veterans") and answer.citations
+    assert re.search(r"\(截至3月19日,全区已有181名退役军人加入志愿先锋队\[\d+\]。\)$", answer.text)
     assert "181名退役军人" in answer.citations[0].quote
     assert len(fake.calls) == 3
 

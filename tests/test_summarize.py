@@ -8,7 +8,7 @@ import pytest
 
 from rag.chunking import split_sentences
 from rag.ingest import ingest
-from rag.summarize import Summarizer, to_markdown
+from rag.summaries import Summarizer, to_markdown
 from rag.testing import FakeChatModel
 
 MAIN = "廊坊开发区发挥基层党组织战斗堡垒和党员先锋模范作用快速有效处置疫情 党旗飘在第一线 堡垒筑在最前沿"
@@ -33,14 +33,14 @@ def kinds(fake):
 
 
 def test_long_section_is_map_reduced_and_every_sentence_is_cited(article_settings, monkeypatch):
-    import rag.summarize
+    import rag.summaries
 
-    monkeypatch.setattr(rag.summarize, "MAP_CHARS", 400)
+    monkeypatch.setattr(rag.summaries, "MAP_CHARS", 400)
     fake = FakeChatModel(extractive)
     s = Summarizer(article_settings, llm=fake)
     doc = s.resolve_doc(None)
     path = s.resolve_section(doc, "筑牢疫情防控")
-    assert sum(len(x.text) for x in s.sources(doc, path)) > rag.summarize.MAP_CHARS
+    assert sum(len(x.text) for x in s.sources(doc, path)) > rag.summaries.MAP_CHARS
     result = s.section(doc, path, "standard", "zh", refresh=False)
     assert kinds(fake).count("map") >= 2 and kinds(fake)[-1] == "reduce"
     assert result.summary and result.citations

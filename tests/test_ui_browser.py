@@ -40,8 +40,15 @@ ANSWERS = {
     "化辛小区": (FACT, "化辛小区是化营、辛庄两个村的回迁安置小区[{n}]。"),
     "退役军人": ("181名退役军人", "截至3月19日,全区已有181名退役军人加入志愿先锋队[{n}]。"),
     "星河社区": ("居民3200名", "星河社区共有居民3200名[{n}]。"),
+    "Huaxin": (FACT, "化辛小区是化营、辛庄两个村的回迁安置小区[{n}]。"),  # the model is asked in English
 }
 REWRITES = {"那退役军人呢?": "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"}
+EN_QUESTION = "Which two villages is the Huaxin community a resettlement community for?"
+TO_CHINESE = {EN_QUESTION: "化辛小区是哪两个村的回迁安置小区?"}
+TO_ENGLISH = {
+    "化辛小区是化营、辛庄两个村的回迁安置小区[{n}]。":
+    "Huaxin is the resettlement community of the two villages Huaying and Xinzhuang [{n}].",
+}
 
 
 def passages(text: str) -> dict[int, str]:
@@ -53,6 +60,14 @@ def scripted_reply(messages) -> str:
     holds the fact, refuses the rest; any other prompt (summaries) gets the first
     sentence of its first numbered passage, cited."""
     text = messages[-1].content
+    english = re.search(r"^英文问题[:：](.*)$", text, flags=re.M)
+    if english:  # translating an English question for retrieval
+        return TO_CHINESE.get(english.group(1).strip(), english.group(1).strip())
+    if "Chinese answer:" in text:  # translating the checked answer back
+        chinese = re.search(r"Chinese answer:\s*(.*)", text).group(1).strip()
+        n = re.search(r"\[(\d+)\]", chinese)
+        template = {k.format(n=n.group(1) if n else ""): v for k, v in TO_ENGLISH.items()}
+        return template.get(chinese, "").format(n=n.group(1) if n else "")
     if "后续问题" in text:
         follow = re.search(r"后续问题[:：](.*)", text).group(1).strip()
         return REWRITES.get(follow, follow)
@@ -130,7 +145,7 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str, locale: str = "zh-CN"):
+def open_page(browser, url: str, locale: str = "zh-CN", wait_examples: bool = True):
     context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -140,7 +155,8 @@ def open_page(browser, url: str, locale: str = "zh-CN"):
     )
     page.goto(url, wait_until="load")
     page.locator("#question textarea").wait_for()
-    page.locator("#examples").get_by_text("化辛小区", exact=False).first.wait_for()  # page load event done
+    if wait_examples:  # the page's load event has filled in the corpus' examples
+        page.locator("#examples").get_by_text("化辛小区", exact=False).first.wait_for()
     return page
 
 
@@ -168,6 +184,13 @@ def fill(page, elem_id: str, text: str) -> None:
     page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(text)
 
 
+def upload(page, path: Path) -> None:
+    """Put ``path`` into the upload box and wait until the server has received it."""
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.locator(f"#upload td.filename[aria-label='{path.name}']").wait_for()
+    page.locator("#upload a.download-link").first.wait_for()
+
+
 def ask(page, question: str) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
@@ -178,12 +201,13 @@ def last_bot(page):
     return page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']").last
 
 
-def wait_answer(page, count: int):
+def wait_answer(page, count: int, timeout: float = 30_000):
     """Wait until ``count`` checked answers/refusals/errors are in the chat."""
     page.wait_for_function(
         "n => document.querySelectorAll('#chatbot .answer, #chatbot .refusal, #chatbot .error-box').length >= n"
         " && !document.querySelector('#chatbot .streaming')",
         arg=count,
+        timeout=timeout,
     )
 
 
@@ -254,21 +278,32 @@ def test_summarise_a_section(page):
     out.wait_for(timeout=60_000)
     assert "织密疫情防控“红色网格”" in out.locator(".summary-head").inner_text()
     link = out.locator("a.cite").first
+    card = page.locator(link.get_attribute("href"))
+    assert not card.is_visible()  # folded until a marker is clicked
     link.click()
-    assert page.locator(link.get_attribute("href")).locator("mark").count() == 1
+    expect(card).to_be_visible()
+    assert card.locator("mark").count() == 1
     assert page.locator("#sum-download").is_visible()
     shot(page, "summaries")
+    with page.expect_download() as download:
+        page.locator("#sum-download").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "织密疫情防控“红色网格”" in markdown and "[^1]:" in markdown
     # asked again, it comes from the cache
     page.locator("#sum-one").click()
     page.locator("#sum-out .badge.cached").wait_for()
+    # all sections: one summary per section, then the whole document
+    page.locator("#sum-all").click()
+    expect(page.locator("#sum-out .summary")).to_have_count(len(section.locator("label").all()), timeout=120_000)
+    assert page.locator("#sum-out .summary").last.get_attribute("data-section") == ""
+    shot(page, "summaries-all")
 
 
 def test_upload_a_document_and_ask_about_it(page, tmp_path):
     page.get_by_role("tab", name="文档").click()
     doc = tmp_path / "xinghe.md"
     doc.write_text(UPLOAD_TEXT, encoding="utf-8")
-    page.locator("#upload input[type=file]").set_input_files(str(doc))
-    page.locator("#upload").get_by_text("xinghe.md").first.wait_for()
+    upload(page, doc)
     page.locator("#ingest").click()
     page.locator("#doc-status .ok-box").wait_for(timeout=60_000)
     assert "xinghe" in page.locator("#doc-table").inner_text()
@@ -284,12 +319,28 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
     assert "xinghe" in page.locator(href).locator(".card-path").inner_text()
 
 
+def test_reingest_and_delete_a_document(page):
+    page.get_by_role("tab", name="文档").click()
+    choose(page, "doc-pick", "xinghe")
+    page.locator("#doc-view .doc-view[data-doc='xinghe']").wait_for()
+    page.locator("#reingest").click()
+    expect(page.locator("#doc-status .ok-box")).to_contain_text("已重新入库 xinghe")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.locator("#delete").click()
+    page.wait_for_timeout(500)
+    expect(page.locator("#doc-table")).to_contain_text("xinghe")  # said no: still there
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#delete").click()
+    expect(page.locator("#doc-status .ok-box")).to_contain_text("已删除 xinghe")
+    expect(page.locator("#doc-table")).not_to_contain_text("xinghe")
+    assert page.locator("#doc-view .doc-view").count() == 0
+
+
 def test_bad_upload_shows_an_error(page, tmp_path):
     page.get_by_role("tab", name="文档").click()
     bad = tmp_path / "garbage.txt"
     bad.write_bytes(b"\x00\x01\x02binary\x00" * 50)
-    page.locator("#upload input[type=file]").set_input_files(str(bad))
-    page.locator("#upload").get_by_text("garbage.txt").first.wait_for()
+    upload(page, bad)
     page.locator("#ingest").click()
     error = page.locator("#doc-status .error-box")
     error.wait_for()
@@ -365,32 +416,63 @@ def test_english_interface(browser, app_url):
     try:
         assert page.get_by_role("tab", name="Summaries").is_visible()
         assert page.locator("#ask").inner_text().strip() == "Ask"
-        ask(page, "How many banks are there in the development zone?")
+        ask(page, EN_QUESTION)
         wait_answer(page, 1)
-        assert "No answer in the documents" in last_bot(page).inner_text()
+        bot = last_bot(page)
+        expect(bot.locator(".translated")).to_contain_text("Searched in Chinese as: 化辛小区是哪两个村的回迁安置小区?")
+        expect(bot.locator(".answer")).to_contain_text("Huaying and Xinzhuang")
+        href = bot.locator("a.cite").first.get_attribute("href")
+        expect(page.locator(href).locator("mark")).to_contain_text(FACT)
+        ask(page, "How many banks are there in the development zone?")
+        wait_answer(page, 2)
+        expect(last_bot(page)).to_contain_text("No answer in the documents")
         shot(page, "chat-english")
     finally:
         page.context.close()
+
+
+def test_empty_store_is_explained_on_every_tab(browser, settings):
+    demo, url = serve(settings)  # a fresh data dir: nothing ingested
+    page = open_page(browser, url, wait_examples=False)
+    try:
+        expect(page.locator("#sources .error-box")).to_contain_text("还没有文档")
+        ask(page, "化辛小区是哪两个村的回迁安置小区?")
+        wait_answer(page, 1)
+        error = last_bot(page).locator(".error-box")
+        expect(error).to_contain_text("empty")
+        expect(error).to_contain_text("“文档”页上传")
+        shot(page, "chat-empty-store")
+        page.get_by_role("tab", name="文档").click()
+        expect(page.locator("#doc-status .error-box")).to_contain_text("还没有文档")
+        page.get_by_role("tab", name="摘要").click()
+        expect(page.locator("#sum-out")).to_contain_text("还没有文档")
+    finally:
+        page.context.close()
+        demo.close()
 
 
 @pytest.mark.slow
 def test_real_local_model_answers_in_chinese_with_a_citation(browser, article_settings, monkeypatch):
     import rag.llm
     import rag.testing
+    from rag import model_files
+    from rag.settings import Settings
 
     monkeypatch.setattr(rag.testing, "active_fake", None)
     monkeypatch.setattr(rag.llm, "ALLOW_MODEL_REQUESTS", True)
-    demo, url = serve(article_settings)
+    # The bundled model as prepared in the real data dir (joined once, 1.1 GB), used by path.
+    model = model_files.ensure_local_model(Settings(data_dir=Settings.model_fields["data_dir"].default_factory()))
+    demo, url = serve(article_settings.model_copy(update={"chat_model": f"local:{model}"}))
+    page = open_page(browser, url)
     try:
-        page = open_page(browser, url)
         ask(page, "化辛小区是哪两个村的回迁安置小区?")
-        page.locator("#chatbot .answer, #chatbot .refusal, #chatbot .error-box").first.wait_for(timeout=600_000)
-        wait_answer(page, 1)
+        wait_answer(page, 1, timeout=600_000)
         shot(page, "chat-local-model")
         answer = page.locator("#chatbot .answer").last
-        assert "化营" in answer.inner_text() and "辛庄" in answer.inner_text()
+        expect(answer).to_contain_text("化营")
+        expect(answer).to_contain_text("辛庄")
         href = answer.locator("a.cite").first.get_attribute("href")
-        assert page.locator(href).locator("mark").count() >= 1
-        page.context.close()
+        assert FACT in page.locator(href).locator("mark").inner_text()
     finally:
+        page.context.close()
         demo.close()

@@ -203,7 +203,7 @@ class Summarizer:
         system = SystemMessage(prompts.render(f"summary_system_{lang}"))
 
         def build(notes: str) -> list:
-            passages = [{"n": s.n, "text": Checker._usable_text(s) or "…"} for s in sources]
+            passages = [{"n": s.n, "text": Checker.usable_text(s) or "…"} for s in sources]
             user = prompts.render(
                 "summary_user", section=title, passages=passages, notes=notes, sentences=sentences, lang=lang
             )
