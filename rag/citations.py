@@ -7,9 +7,10 @@ A sentence is *supported* by a set of chunks when
   in those chunks (where Chinese numerals count too: 两个小时 vouches for "2"), and
 * its key terms (jieba words of 2+ characters that also occur somewhere in the
   retrieved contexts) occur in those chunks -- at least ``TERM_SHARE`` of them --
-  and each number is *anchored*: the chunk sentence that holds it holds more than
-  ``ANCHOR_SHARE`` of the terms, weighted by rarity (IDF over the whole index when
-  given), so a number borrowed from an unrelated sentence fails; for a sentence in another language than the chunks
+  and each number is *anchored*: the chunk sentence that holds it carries more
+  than ``ANCHOR_SHARE`` of the terms' weight (rarity, IDF over the whole index
+  when given) or nearly as much as the best-matching sentence, so a number
+  borrowed from an unrelated sentence fails; for a sentence in another language than the chunks
   (an English answer about Chinese text) the check is the number rule plus
   multilingual embedding similarity instead.
 
@@ -38,8 +39,9 @@ INJECTION_RE = re.compile(
     r"|disregard\s+(all\s+)?(previous|prior|above)|system\s+prompt|你现在是|you are now",
     re.I,
 )
-TERM_SHARE = 0.75  # share of a sentence's key terms its cited chunks must contain
-ANCHOR_SHARE = 0.5  # share the chunk sentences around each of its numbers must exceed
+TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
+ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
+ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
 CROSS_SIMILARITY = 0.80
 
 
@@ -78,7 +80,9 @@ def is_cjk(text: str) -> bool:
 
 
 def key_terms(text: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize(text)) if len(t) >= 2 and not t.isdigit()]
+    """Content words of 2+ characters; a word inside a longer one (开发 in 开发区) counts once."""
+    terms = [t for t in dict.fromkeys(tokenize(text)) if len(t) >= 2 and not t.isdigit()]
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
 
 
 def looks_injected(text: str) -> bool:
@@ -183,14 +187,27 @@ class Checker:
             share = sum(t in text for t in required) / len(required)
             if share < TERM_SHARE:
                 return 0.0
-            weight = sum(self.idf(t) for t in required)
             for num in numbers(sentence):
-                windows = self._windows(num, ns)
-                anchored = max((sum(self.idf(t) for t in required if t in w) / weight for w in windows), default=0)
-                if anchored <= ANCHOR_SHARE:
+                if not self._anchored(num, required, ns):
                     return 0.0
             return share
         return self._similarity_support(sentence, text)
+
+    def _anchored(self, num: str, required: list[str], ns: list[int]) -> bool:
+        """Is ``num`` stated in a chunk sentence about what the answer sentence is about?
+
+        The sentence holding it must carry more than ``ANCHOR_SHARE`` of the sentence's
+        key-term weight, or nearly (``ANCHOR_NEAR_BEST``) as much as the best-matching
+        sentence of the cited chunks -- paraphrases share few words with any sentence.
+        """
+        def weight(piece: str) -> float:
+            return sum(self.idf(t) for t in required if t in piece)
+
+        total = sum(self.idf(t) for t in required)
+        sentences = [self.usable[n][s:e] for n in ns for s, e in split_sentences(self.usable[n])]
+        best = max((weight(p) for p in sentences), default=0.0)
+        holding = max((weight(p) for p in self._windows(num, ns)), default=0.0)
+        return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
 
     def _windows(self, num: str, ns: list[int]) -> list[str]:
         """Each chunk sentence holding ``num``."""
