@@ -20,6 +20,7 @@ are not thread-safe, and 2 cores gain nothing from parallel decoding).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import ipaddress
 import json
@@ -209,6 +210,11 @@ class LocalLlamaChat(BaseChatModel):
 _LLAMA_LOCK = threading.Lock()
 
 
+def _release_models() -> None:
+    """Free cached models before interpreter shutdown (llama_cpp's __del__ fails after it)."""
+    _load_llama.cache_clear()
+
+
 @functools.lru_cache(maxsize=2)
 def _load_llama(path: str, n_ctx: int, n_threads: int):
     from llama_cpp import Llama
@@ -289,3 +295,6 @@ def _from_client(exc: BaseException) -> bool:
         tb = tb.tb_next
     module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
     return module.split(".")[0] in ("openai", "langchain_openai")
+
+
+atexit.register(_release_models)
