@@ -31,6 +31,7 @@ from .chunking import split_sentences
 from .lexical import tokenize
 
 MARK_RE = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
+LIST_MARK_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,2}(?:[.)）][ \t]+|、)|[-*•·][ \t]+)")
 NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
 CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 INJECTION_RE = re.compile(
@@ -138,7 +139,8 @@ class CheckResult:
 def parse_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """Answer text -> [(sentence without markers, cited numbers)]."""
     # "…。[1]" -> "…[1]。" so markers stay with their sentence.
-    text = re.sub(r"([。！？!?；;.])((?:\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］])+)", r"\2\1", answer.strip())
+    text = LIST_MARK_RE.sub("", answer.strip())  # "1. …", "- …": list numbering is not content
+    text = re.sub(r"([。！？!?；;.])((?:\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］])+)", r"\2\1", text)
     out = []
     for s, e in split_sentences(text):
         sentence = text[s:e]

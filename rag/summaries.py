@@ -3,19 +3,20 @@
 The section tree comes from ingest (``Document.sections``). A section is
 summarised from *all* of its body chunks, never a top-k retrieval:
 
-* a leaf section that fits ``MAP_CHARS`` is one model call over its numbered
-  chunks; a longer one is map-reduced (groups of chunks -> partial summaries ->
-  one reduce call);
-* a section with sub-sections (the main feature) is reduced from its own
-  chunks' summary and its sub-sections' summaries;
+* map: each of the section's own chunks is summarised in ``PER_CHUNK`` sentences
+  (so every part of the section is seen and its key numbers and names survive);
+* sub-sections contribute their own summaries (the main feature is built from
+  its introduction's chunks and its three sub-sections);
+* reduce: when the parts hold more sentences than the length allows
+  (``LENGTHS``), one model call merges them; a merge that fails the check falls
+  back to the checked parts;
 * the whole document is reduced from the story summaries, keeping the page's
   structure (one entry per story, in page order).
 
 Every sentence goes through ``citations.Checker`` like an answer: kept,
 re-pointed or dropped. When a sentence is dropped for an unsupported number, or
 too few survive, the call is regenerated once with a note on what went wrong;
-the result records ``dropped`` sentences and ``regenerated``. A reduce whose
-output fails the check falls back to the checked parts it was given.
+the result records ``dropped`` sentences and ``regenerated``.
 
 Summaries are cached as JSON under ``data_dir/summaries`` keyed by (document,
 section content hash, model, prompt version, length, language), so re-runs are
@@ -45,8 +46,8 @@ from .errors import InputError, RagError
 from .settings import Settings, get_settings
 from .store import Store
 
-LENGTHS = {"short": 2, "standard": 4, "long": 7}
-MAP_CHARS = 1400
+LENGTHS = {"short": 2, "standard": 5, "long": 9}  # sentences kept without a reduce (+1 per sub-section)
+PER_CHUNK = {"short": 1, "standard": 1, "long": 2}  # sentences asked of each chunk in the map step
 MARK_RE = re.compile(r"\[(\d+)\]")
 
 
@@ -234,51 +235,38 @@ class Summarizer:
         numbering = {s.chunk_id: s.n for s in sources}
         children = [p for p in self.section_paths(doc_id) if len(p) == len(path) + 1 and p[: len(path)] == path]
         regenerated, dropped = False, []
-        if children or sum(len(s.text) for s in sources) > MAP_CHARS:
-            parts: list[tuple[str, list[Citation]]] = []
-            own = [s for s in sources if tuple(s.section.split(SECTION_SEP)) == path]
-            groups = self._groups(own)
-            per_group = max(1, math.ceil(want / max(1, len(groups) + len(children))) + 1)
-            for group in groups:
-                local = [Source(i, s.chunk_id, s.doc_id, s.section, s.text, s.start, s.end) for i, s in enumerate(group, 1)]
-                result, regen, drop = self._summarise_chunks(title, local, per_group, lang)
-                regenerated |= regen
-                dropped += drop
-                parts.append(_renumber(result.text, result.citations, numbering))
-            for child in children:
-                sub = self.section(doc_id, child, length, lang, refresh)
-                parts.append(_renumber(sub.summary, sub.citations, numbering))
-            points = [p for text, _ in parts for p in _sentences_with_marks(text)]
-            result, regen, drop = self._reduce(title, points, sources, want, lang)
+        # map: every chunk of the section itself, one call each, so no part of it is skipped
+        parts: list[tuple[str, list[Citation]]] = []
+        for s in sources:
+            if tuple(s.section.split(SECTION_SEP)) != path:
+                continue
+            local = [Source(1, s.chunk_id, s.doc_id, s.section, s.text, s.start, s.end)]
+            result, regen, drop = self._summarise_chunks(title, local, PER_CHUNK[length], lang)
             regenerated |= regen
             dropped += drop
+            parts.append(_renumber(result.text, result.citations, numbering))
+        # sub-sections contribute their own (cached) summaries
+        for child in children:
+            sub = self.section(doc_id, child, length, lang, refresh)
+            parts.append(_renumber(sub.summary, sub.citations, numbering))
+        points = [p for text, _ in parts for p in _sentences_with_marks(text)]
+        text = "".join(points)
+        citations = sorted({c.n: c for _, cs in parts for c in cs}.values(), key=lambda c: c.n)
+        target = want + len(children)
+        if len(points) > target:  # reduce
+            result, regen, drop = self._reduce(title, points, sources, target, lang)
+            regenerated |= regen
             kept = len(result.sentences) - len(result.dropped)
-            if kept >= math.ceil(want / 2) and result.citations:
+            if kept >= math.ceil(target / 2) and result.citations:
                 text, citations = result.text, result.citations
+                dropped += drop
             else:  # the reduce lost too much: keep the checked parts themselves
-                text = "".join(t for t, _ in parts)
-                citations = sorted({c.n: c for _, cs in parts for c in cs}.values(), key=lambda c: c.n)
                 dropped.append({"sentence": "(reduce)", "reason": "merged summary failed the check; parts kept"})
-        else:
-            result, regenerated, dropped = self._summarise_chunks(title, sources, want, lang)
-            text, citations = result.text, result.citations
         summary = SectionSummary(
             SECTION_SEP.join(path), text, citations, doc_id, False, regenerated, dropped, time.perf_counter() - t0
         )
         self._save(key, summary)
         return summary
-
-    def _groups(self, sources: list[Source]) -> list[list[Source]]:
-        groups, current, size = [], [], 0
-        for s in sources:
-            if current and size + len(s.text) > MAP_CHARS:
-                groups.append(current)
-                current, size = [], 0
-            current.append(s)
-            size += len(s.text)
-        if current:
-            groups.append(current)
-        return groups
 
     def document(self, doc_id: str, stories: list[SectionSummary], lang: str) -> SectionSummary:
         """The page summary: each story's first sentences, in page order, cited in document numbering."""
