@@ -46,8 +46,8 @@ from .errors import InputError, RagError
 from .settings import Settings, get_settings
 from .store import Store
 
-LENGTHS = {"short": 2, "standard": 5, "long": 9}  # sentences kept without a reduce (+1 per sub-section)
-PER_CHUNK = {"short": 1, "standard": 1, "long": 2}  # sentences asked of each chunk in the map step
+LENGTHS = {"short": 3, "standard": 8, "long": 14}  # sentences kept without a reduce (+1 per sub-section)
+PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each chunk in the map step
 MARK_RE = re.compile(r"\[(\d+)\]")
 
 
