@@ -186,6 +186,11 @@ class Checker:
             required = self._required_terms(sentence)
             if not required:
                 return 0.0 if not numbers(sentence) else 0.5
+            if len(required) < 2 and not numbers(sentence):
+                # one shared word proves little ("资料中没有相关信息" vs "相关证件"): judge all its words
+                words = key_terms(sentence)
+                if sum(t in text for t in words) / len(words) < TERM_SHARE:
+                    return 0.0
             share = sum(t in text for t in required) / len(required)
             if share < TERM_SHARE:
                 return 0.0

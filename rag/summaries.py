@@ -3,8 +3,9 @@
 The section tree comes from ingest (``Document.sections``). A section is
 summarised from *all* of its body chunks, never a top-k retrieval:
 
-* map: each of the section's own chunks is summarised in ``PER_CHUNK`` sentences
-  (so every part of the section is seen and its key numbers and names survive);
+* map: each paragraph of the section's own chunks is summarised in ``PER_CHUNK``
+  sentences (so every part of the section is seen and its key numbers and names
+  survive);
 * sub-sections contribute their own summaries (the main feature is built from
   its introduction's chunks and its three sub-sections);
 * reduce: when the parts hold more sentences than the length allows
@@ -47,7 +48,7 @@ from .settings import Settings, get_settings
 from .store import Store
 
 LENGTHS = {"short": 3, "standard": 8, "long": 14}  # sentences kept without a reduce (+1 per sub-section)
-PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each chunk in the map step
+PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each paragraph in the map step
 MARK_RE = re.compile(r"\[(\d+)\]")
 
 
@@ -235,13 +236,17 @@ class Summarizer:
         numbering = {s.chunk_id: s.n for s in sources}
         children = [p for p in self.section_paths(doc_id) if len(p) == len(path) + 1 and p[: len(path)] == path]
         regenerated, dropped = False, []
-        # map: every chunk of the section itself, one call each, so no part of it is skipped
+        # map: every paragraph of the section itself (a chunk may hold several), one call each,
+        # so no part of it is skipped; quotes keep exact offsets through the chunk's start
         parts: list[tuple[str, list[Citation]]] = []
-        for s in sources:
-            if tuple(s.section.split(SECTION_SEP)) != path:
-                continue
-            local = [Source(1, s.chunk_id, s.doc_id, s.section, s.text, s.start, s.end)]
-            result, regen, drop = self._summarise_chunks(title, local, PER_CHUNK[length], lang)
+        own = [s for s in sources if tuple(s.section.split(SECTION_SEP)) == path]
+        pieces = [
+            Source(1, s.chunk_id, s.doc_id, s.section, m.group(0), s.start + m.start(), s.start + m.end())
+            for s in own
+            for m in re.finditer(r"[^\n]+", s.text)
+        ]
+        for piece in pieces:
+            result, regen, drop = self._summarise_chunks(title, [piece], PER_CHUNK[length], lang)
             regenerated |= regen
             dropped += drop
             parts.append(_renumber(result.text, result.citations, numbering))

@@ -37,10 +37,10 @@ def test_long_section_is_map_reduced_and_every_sentence_is_cited(article_setting
     s = Summarizer(article_settings, llm=fake)
     doc = s.resolve_doc(None)
     path = s.resolve_section(doc, "筑牢疫情防控")
-    chunks = s.sources(doc, path)
-    assert len(chunks) > 2
-    result = s.section(doc, path, "short", "zh", refresh=False)  # 4 chunk sentences > 2: reduce
-    assert kinds(fake).count("map") == len(chunks) and kinds(fake)[-1] == "reduce"  # one map call per chunk
+    paragraphs = [p for c in s.sources(doc, path) for p in c.text.split("\n\n")]
+    assert len(paragraphs) > 3
+    result = s.section(doc, path, "short", "zh", refresh=False)  # more sentences than 3: reduce
+    assert kinds(fake).count("map") == len(paragraphs) and kinds(fake)[-1] == "reduce"  # a map per paragraph
     assert result.summary and result.citations
     store_doc = s.store.get_document(doc)
     for c in result.citations:
