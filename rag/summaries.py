@@ -17,7 +17,9 @@ summarised from *all* of its body chunks, never a top-k retrieval:
 Every sentence goes through ``citations.Checker`` like an answer: kept,
 re-pointed or dropped. When a sentence is dropped for an unsupported number, or
 too few survive, the call is regenerated once with a note on what went wrong;
-the result records ``dropped`` sentences and ``regenerated``.
+the result records ``dropped`` sentences and ``regenerated``. A paragraph whose
+generated sentences all fail is represented by its own most informative sentence,
+quoted as is (so a summary never loses a part of the section to the check).
 
 Summaries are cached as JSON under ``data_dir/summaries`` keyed by (document,
 section content hash, model, prompt version, length, language), so re-runs are
@@ -41,8 +43,8 @@ from langchain_core.output_parsers import StrOutputParser
 
 import prompts
 
-from .chunking import SECTION_SEP
-from .citations import Checker, Citation, Source, parse_sentences
+from .chunking import SECTION_SEP, split_sentences
+from .citations import Checker, Citation, Source, looks_injected, numbers, parse_sentences
 from .errors import InputError, RagError
 from .settings import Settings, get_settings
 from .store import Store
@@ -249,6 +251,11 @@ class Summarizer:
             result, regen, drop = self._summarise_chunks(title, [piece], PER_CHUNK[length], lang)
             regenerated |= regen
             dropped += drop
+            if not result.citations and lang == "zh":  # nothing generated survived: quote the source
+                text, citation = _key_sentence(piece)
+                dropped.append({"sentence": "(paragraph)", "reason": "no generated sentence passed; source sentence used"})
+                parts.append(_renumber(text, [citation], numbering))
+                continue
             parts.append(_renumber(result.text, result.citations, numbering))
         # sub-sections contribute their own (cached) summaries
         for child in children:
@@ -256,7 +263,11 @@ class Summarizer:
             parts.append(_renumber(sub.summary, sub.citations, numbering))
         points = [p for text, _ in parts for p in _sentences_with_marks(text)]
         text = "".join(points)
-        citations = sorted({c.n: c for _, cs in parts for c in cs}.values(), key=lambda c: c.n)
+        first: dict[int, Citation] = {}
+        for _, cs in parts:
+            for c in cs:
+                first.setdefault(c.n, c)  # one entry per cited chunk: its first quote
+        citations = sorted(first.values(), key=lambda c: c.n)
         target = want + len(children)
         if len(points) > target:  # reduce
             result, regen, drop = self._reduce(title, points, sources, target, lang)
@@ -320,6 +331,16 @@ class Summarizer:
             return ordered
         stories = [out[p] for p in self.section_paths(doc_id) if len(p) == 1 and p in out]
         return ordered + [self.document(doc_id, stories, lang)]
+
+
+def _key_sentence(piece: Source) -> tuple[str, Citation]:
+    """The paragraph's most informative sentence (most numbers, then longest), cited as [1]."""
+    spans = [(a, b) for a, b in split_sentences(piece.text) if not looks_injected(piece.text[a:b])]
+    a, b = max(spans, key=lambda sp: (len(numbers(piece.text[sp[0] : sp[1]])), sp[1] - sp[0]))
+    quote = piece.text[a:b]
+    body, end = (quote[:-1], quote[-1]) if quote[-1] in "。！？!?；;" else (quote, "。")
+    citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote)
+    return f"{body}[1]{end}", citation
 
 
 def _sentences_with_marks(text: str) -> list[str]:

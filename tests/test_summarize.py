@@ -133,3 +133,15 @@ def test_bad_options_are_clear_errors(article_settings, kw):
 
     with pytest.raises(InputError):
         Summarizer(article_settings, llm=FakeChatModel(extractive)).run(**kw)
+
+
+def test_paragraph_whose_sentences_all_fail_is_quoted_from_the_source(article_settings):
+    fake = FakeChatModel(lambda messages: "这一段讲了2099年的事情[1]。")  # always unsupported
+    s = Summarizer(article_settings, llm=fake)
+    doc = s.resolve_doc(None)
+    [result] = s.run(doc, section="退役军人", length="short")
+    assert "2099" not in result.summary and result.citations
+    text = s.store.get_document(doc).text
+    for c in result.citations:
+        assert text[c.start : c.end] == c.quote and c.quote[:-1] in result.summary
+    assert any(d["sentence"] == "(paragraph)" for d in result.dropped)
