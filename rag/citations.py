@@ -268,10 +268,10 @@ class Checker:
                 reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
                 checked.append(CheckedSentence(sentence, [best], "repointed", reason))
             else:
-                checked.append(CheckedSentence(sentence, [], "dropped", self._why(sentence, valid)))
+                checked.append(CheckedSentence(sentence, [], "dropped", self._why(sentence)))
         return self._assemble(checked)
 
-    def _why(self, sentence: str, cited: list[int]) -> str:
+    def _why(self, sentence: str) -> str:
         blob = "".join(self.usable.values())
         missing = numbers(sentence) - numbers(blob, chinese=True)
         if missing:

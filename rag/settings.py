@@ -79,10 +79,6 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
-    @property
-    def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
