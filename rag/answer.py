@@ -1,7 +1,8 @@
 """The answer chain: rewrite -> retrieve -> numbered sources -> model -> checked answer.
 
-``AnswerChain.stream()`` yields events as they happen (``rewrite``, ``contexts``,
-``token`` ... and finally ``answer`` with a typed ``Answer``); ``invoke()`` just
+``AnswerChain.stream()`` yields events as they happen (``rewrite``, ``translation``,
+``contexts``, ``token`` ..., ``retry`` when the model is asked again, and finally
+``answer`` with a typed ``Answer``); ``invoke()`` just
 returns the final ``Answer``. The model call is an LCEL pipeline
 (messages | chat model | string parser) over prompts rendered strictly from
 ``prompts/``. What the model wrote is never returned unchecked: ``citations.Checker``
@@ -16,7 +17,13 @@ translated into Chinese first, answered and checked in Chinese -- where the
 small local model is reliable and the checks are exact -- and the checked answer
 is translated back with its ``[n]`` markers and followed by the checked Chinese
 sentences in brackets (the small model's translation can garble names); a
-translation that changes a number or loses a marker is not used.
+translation that changes a number or loses a marker is not used. Pinyin names
+in such questions ("Naizifang") are first looked up in the corpus (``rag.names``)
+and written next to the name, so the translation cannot garble them.
+
+A checked answer must also address the question (``rag.focus``): asked for a
+count of vehicles, a number of trips is a refusal, and a name the question gives
+must occur in the cited chunks.
 Shortcut: the language is zh when the question is mostly CJK, else en.
 """
 
@@ -33,6 +40,7 @@ from langchain_core.runnables import RunnableLambda
 
 import prompts
 
+from . import focus, names
 from .citations import Checker, Citation, Source, is_cjk
 from .errors import RagError
 from .evaluation import context_record, within_budget
@@ -48,6 +56,9 @@ REFUSAL_RE = re.compile(
     r"|cannot (be )?(answer|determine)|not (specified|stated|provided)|unknown",
     re.I,
 )
+
+
+ENTITY_MAX_SHARE = 0.2  # names in more of the chunks than this are the page's setting, not a subject
 
 
 def detect_language(text: str) -> str:
@@ -112,6 +123,7 @@ class AnswerChain:
         self.llm = llm
         self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
         self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
+        self._names: tuple[tuple, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
 
     # -- model calls ------------------------------------------------------------------
     def _stream_model(self, messages: list) -> Iterator[str]:
@@ -166,6 +178,19 @@ class AnswerChain:
             return None
         return out
 
+    def pinyin_names(self, question: str) -> list[tuple[str, str, float]]:
+        """(English spelling, Chinese name, share of chunks naming it) for pinyin names in ``question``."""
+        store = getattr(self.retriever, "store", None)
+        if store is None:
+            return []
+        rows = store.all_chunks()
+        key = tuple(r[0] for r in rows)
+        if self._names is None or self._names[0] != key:
+            texts = [r[1] for r in rows]
+            self._names = (key, names.build_table(texts), texts)
+        _, table, texts = self._names
+        return [(en, zh, sum(zh in t for t in texts) / max(1, len(texts))) for en, zh in names.find_names(question, table)]
+
     # -- the chain ----------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[dict]:
         s = self.settings
@@ -181,13 +206,20 @@ class AnswerChain:
             yield {"type": "rewrite", "text": rewritten}
         query = rewritten or question
         translated = None
+        entities: list[str] = []  # names the question gives, which the cited chunks must mention
         if lang != "zh":
+            found = self.pinyin_names(query)
+            query = names.annotate(query, [(en, zh) for en, zh, _ in found])
+            # a name in most chunks (the city the whole page is about) says nothing about one chunk
+            entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
             translated = self.translate_question(query, calls)
             if translated == query:
                 translated = None  # no usable translation: answer directly in the question's language
             else:
                 yield {"type": "translation", "text": translated}
-                query = f"{translated}\n{query}"
+        asked = query  # the question as the model reads it
+        if translated:
+            query = f"{translated}\n{query}"
 
         t1 = time.perf_counter()
         docs = self.retriever.invoke(query)
@@ -214,28 +246,39 @@ class AnswerChain:
             return
 
         index = getattr(self.retriever, "lexical_index", None)
-        checker = Checker(sources, self.embeddings, idf=index.idf if index else None)
+        checker = Checker(sources, self.embeddings, idf=index.idf if index else None, question=query)
         ask_lang = "zh" if translated else lang  # answer in the sources' language, translate after
         # The model reads the question as asked (a small model's translation can garble names);
         # the translation only helped retrieval above.
-        question_for_model = f"{rewritten or question}(请用中文回答)" if translated else query
+        question_for_model = f"{asked}(请用中文回答)" if translated else query
         passages = [
             {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker.usable[src.n] or "…"}
             for src in sources
         ]
-        messages = [
-            SystemMessage(prompts.render(f"answer_system_{ask_lang}")),
-            HumanMessage(prompts.render("answer_user", passages=passages, question=question_for_model, lang=ask_lang)),
-        ]
-        pieces: list[str] = []
-        for piece in self._stream_model(messages):
-            if piece:
-                if "ttft_s" not in timings:
-                    timings["ttft_s"] = round(time.perf_counter() - t0, 4)
-                pieces.append(piece)
-                yield {"type": "token", "text": piece}
-        raw = "".join(pieces).strip()
-        calls.append((messages, raw))
+
+        def generate(passages: list[dict]) -> Iterator[dict]:
+            messages = [
+                SystemMessage(prompts.render(f"answer_system_{ask_lang}")),
+                HumanMessage(prompts.render("answer_user", passages=passages, question=question_for_model, lang=ask_lang)),
+            ]
+            pieces: list[str] = []
+            for piece in self._stream_model(messages):
+                if piece:
+                    if "ttft_s" not in timings:
+                        timings["ttft_s"] = round(time.perf_counter() - t0, 4)
+                    pieces.append(piece)
+                    yield {"type": "token", "text": piece}
+            calls.append((messages, "".join(pieces).strip()))
+
+        yield from generate(passages)
+        raw = calls[-1][1]
+        if (not raw or REFUSAL_RE.search(raw)) and len(passages) > 1:
+            # A small model loses an answer among several passages (often a paraphrased one);
+            # asked again with the best-ranked passage alone it finds it. What it then says
+            # is checked like any answer, so a near miss is still refused.
+            yield {"type": "retry", "reason": "the model found no answer; asking again with the best source alone"}
+            yield from generate(passages[:1])
+            raw = calls[-1][1]
 
         t2 = time.perf_counter()
         if not raw or REFUSAL_RE.search(raw):
@@ -248,6 +291,11 @@ class AnswerChain:
         if not result.citations:
             yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason="no sentence is supported by the sources")
             return
+        cited = [src for src in sources if src.n in {c.n for c in result.citations}]
+        miss = self.off_focus(translated or asked, result.text, cited, entities, bool(translated))
+        if miss:
+            yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason=miss)
+            return
         text = result.text
         if translated:
             english = self.translate_answer(text, calls)
@@ -257,6 +305,21 @@ class AnswerChain:
             # sources' language follows, so nothing the sources say is lost.
             text = f"{english}\n\n({text})" if english else text
         yield finish(text, False, result.citations, raw=raw, dropped=dropped)
+
+    def off_focus(self, question: str, answer: str, cited: list[Source], entities: list[str], translated: bool) -> str | None:
+        """Why a checked ``answer`` citing ``cited`` does not answer ``question`` (``rag.focus``), or None."""
+        mismatch = focus.quantity_mismatch(question, answer)
+        if mismatch:
+            return mismatch
+        cited_text = "".join(f"{src.section}{src.text}" for src in cited)
+        role = focus.asked_role(question)
+        index = getattr(self.retriever, "lexical_index", None)
+        # a translated role may be a word the documents never use: judged only when they do
+        known = not translated or (index is not None and role in index.df)
+        if role and known and role not in cited_text:
+            return f"the question asks about a {role}, which the cited sources do not mention"
+        missing = focus.missing_entities(entities, cited_text)
+        return f"the cited sources do not mention {', '.join(missing)}" if missing else None
 
     def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
         for event in self.stream(question, history):

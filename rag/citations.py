@@ -13,6 +13,10 @@ A sentence is *supported* by a set of chunks when
   borrowed from an unrelated sentence fails; for a sentence in another language than the chunks
   (an English answer about Chinese text) the check is the number rule plus
   multilingual embedding similarity instead.
+* when the question is known, the sentence's *own* terms -- those the question
+  does not already contain, i.e. what the sentence claims -- weigh at least
+  ``TERM_SHARE`` of their rarity (IDF) in the cited chunks: echoing the question
+  is paraphrase, but the answer's names and facts must come from the source.
 
 A sentence whose cited chunk fails is re-pointed to the context chunk that
 supports it best, or dropped. Each kept citation carries the exact supporting
@@ -154,8 +158,9 @@ def parse_sentences(answer: str) -> list[tuple[str, list[int]]]:
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
-    def __init__(self, sources: list[Source], embeddings=None, idf=None):
+    def __init__(self, sources: list[Source], embeddings=None, idf=None, question: str = ""):
         self.sources = {s.n: s for s in sources}
+        self.question = question
         self.idf = idf or (lambda term: 1.0)
         self.embeddings = embeddings
         self.usable = {s.n: self.usable_text(s) for s in sources}
@@ -192,13 +197,21 @@ class Checker:
                 if sum(t in text for t in words) / len(words) < TERM_SHARE:
                     return 0.0
             share = sum(t in text for t in required) / len(required)
-            if share < TERM_SHARE:
+            if share < TERM_SHARE or not self._claims_supported(required, text):
                 return 0.0
             for num in numbers(sentence):
                 if not self._anchored(num, required, ns):
                     return 0.0
             return share
         return self._similarity_support(sentence, text)
+
+    def _claims_supported(self, required: list[str], text: str) -> bool:
+        """Do the cited chunks hold the terms the sentence adds to the question (rarity-weighted)?"""
+        if not self.question:
+            return True
+        own = [t for t in required if t not in self.question]
+        total = sum(self.idf(t) for t in own)
+        return not own or sum(self.idf(t) for t in own if t in text) >= TERM_SHARE * total
 
     def _anchored(self, num: str, required: list[str], ns: list[int]) -> bool:
         """Is ``num`` stated in a chunk sentence about what the answer sentence is about?

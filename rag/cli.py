@@ -124,6 +124,8 @@ def _run_question(chain, question: str, history, stream: bool):
     for event in chain.stream(question, history):
         if event["type"] == "rewrite":
             out.print(f"[dim]standalone question: {event['text']}[/dim]", highlight=False)
+        elif event["type"] == "retry" and stream:
+            out.print(f"\n[dim]({event['reason']})[/dim]", highlight=False)
         elif event["type"] == "token" and stream:
             out.print(f"[dim]{event['text']}[/dim]", end="", highlight=False)
             streamed = True

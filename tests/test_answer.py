@@ -22,6 +22,11 @@ def number_of(messages, needle: str) -> int:
     return next(n for n, body in passages(messages).items() if needle in body)
 
 
+def citing(sentence: str, needle: str):
+    """A fake reply: ``sentence`` with ``{n}`` = the number of the passage holding ``needle``."""
+    return lambda msgs: sentence.format(n=number_of(msgs, needle))
+
+
 def chain_with(settings, replies):
     fake = FakeChatModel(replies)
     return AnswerChain(settings, llm=fake), fake
@@ -88,11 +93,67 @@ def test_number_borrowed_from_an_unrelated_sentence_is_refused(article_settings)
 
 
 def test_model_says_no_answer_gives_a_refusal_in_the_question_language(article_settings):
-    chain, _ = chain_with(article_settings, ["资料中没有相关信息。", "开发区有多少家银行?", "资料中没有相关信息。"])
+    def reply(msgs):
+        return "开发区有多少家银行?" if "中文问题" in msgs[-1].content else "资料中没有相关信息。"
+
+    chain, fake = chain_with(article_settings, reply)
     zh = chain.invoke("廊坊开发区有多少家银行?")
     en = chain.invoke("How many banks are there in the development zone?")
     assert zh.refused and zh.text == REFUSAL["zh"] and zh.citations == []
     assert en.refused and en.text == REFUSAL["en"] and en.language == "en"
+    # each was asked twice: with all sources, then with the best one alone
+    asked = [len(passages(m)) for m in fake.calls if "资料:" in m[-1].content]
+    assert asked[1] == 1 and asked[3] == 1 and asked[0] > 1
+
+
+def test_a_refusal_is_retried_with_the_best_source_alone(article_settings):
+    def reply(msgs):
+        shown = passages(msgs)
+        if len(shown) > 1:
+            return "资料中没有相关信息。"
+        return "化辛小区是化营、辛庄两个村的回迁安置小区[1]。" if FACT in shown[1] else "资料中没有相关信息。"
+
+    chain, _ = chain_with(article_settings, reply)
+    events = list(chain.stream("化辛小区是哪两个村的回迁安置小区?"))
+    assert [e["type"] for e in events].count("retry") == 1
+    answer = events[-1]["answer"]
+    assert not answer.refused and answer.citations[0].n == 1 and FACT in answer.citations[0].quote
+    assert len(answer.model_calls) == 2
+
+
+def test_a_number_of_another_kind_is_not_an_answer(article_settings):
+    # the sources give daily truck trips (12台次), not how many trucks the bureau owns
+    chain, _ = chain_with(article_settings, citing("公用事业管理局每天出动生活垃圾清运车辆12台次[{n}]。", "12台次"))
+    answer = chain.invoke("公用事业管理局每天出动生活垃圾清运车辆,共有多少辆垃圾车?")
+    assert answer.refused and "vehicles" in answer.refusal_reason
+    kept = chain.invoke("廊坊开发区每天出动生活垃圾清运车辆多少台次?")
+    assert not kept.refused and "12台次" in kept.text
+
+
+def test_a_role_the_sources_never_mention_is_refused(article_settings):
+    chain, _ = chain_with(article_settings, citing("退役军人志愿先锋队的队长是朱建高[{n}]。", "朱建高"))
+    answer = chain.invoke("退役军人志愿先锋队的队长是谁?")
+    assert answer.refused and "队长" in answer.refusal_reason
+
+
+def test_a_name_from_another_chunk_does_not_answer(article_settings):
+    # the sentence echoes the question; what it adds (the names) must be in the cited chunk
+    chain, _ = chain_with(article_settings, citing("退役军人志愿先锋队在乃自房村协助核酸采集的志愿者是王殿福[{n}]。", "乃自房村"))
+    answer = chain.invoke("退役军人志愿先锋队在乃自房村协助核酸采集的志愿者是谁?")
+    assert answer.refused or "王殿福" not in answer.text
+
+
+def test_pinyin_names_are_resolved_and_must_be_in_the_cited_chunks(article_settings):
+    def reply(msgs):
+        text = msgs[-1].content
+        if "中文问题" in text:
+            return "乃自房村的党支部书记叫什么名字?"
+        return f"王殿福[{number_of(msgs, '王殿福')}]。"
+
+    chain, fake = chain_with(article_settings, reply)
+    answer = chain.invoke("What is the name of the Party branch secretary of Naizifang village?")
+    assert "Naizifang (乃自房)" in fake.calls[0][-1].content  # the name reached the translation
+    assert answer.refused and "乃自房" in answer.refusal_reason
 
 
 def test_answer_from_outside_knowledge_is_refused(article_settings):
@@ -174,7 +235,7 @@ def test_cli_ask_json(article_settings):
 
     from rag.cli import app
 
-    with use_fake_chat_model(["资料中没有相关信息。"]):
+    with use_fake_chat_model(["资料中没有相关信息。"] * 2):
         res = CliRunner().invoke(app, ["ask", "廊坊开发区有多少家银行?", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["refused"] is True

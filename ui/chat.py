@@ -154,6 +154,9 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
                     frame(bubble()), render_sources(turns, lang, live),
                     turns, gr.skip(), debug_table(live["contexts"], [], lang), "",
                 )
+            elif kind == "retry":  # the model is asked again: what it streamed so far is void
+                text = ""
+                yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""
             elif kind == "token":
                 text += event["text"]
                 yield frame(bubble()), gr.skip(), turns, gr.skip(), gr.skip(), ""

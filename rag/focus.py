@@ -1,0 +1,118 @@
+"""Does an answer address what the question asks? Checks beyond "is each sentence supported".
+
+A sentence can be true to its source and still not answer the question: asked how
+many *trucks* the bureau owns, a small model happily cites "每天出动12台次" (daily
+truck *trips*). Two checks catch such near-miss answers:
+
+* **measure words** -- a question asking 多少/几 + a measure word (辆, 名, 次, 家 ...)
+  or 几成 / 多大年纪 / 多久 is answered only if the answer states a number with a
+  measure word of the same kind (名 = 人 = 位; 次 = 人次; 台次 is trips, not
+  vehicles). ``个`` and unknown measure words are never judged.
+* **the asked role** -- "退役军人志愿先锋队的队长是谁?" is answered only by chunks
+  that mention a 队长: a volunteer's name from a chunk about volunteers is not
+  the captain's. The role is the last word before 是谁 / 叫什么 / 是哪位; vague
+  ones (人, 负责人, 名字) are not judged.
+* **named entities** -- names the question mentions (e.g. a village resolved from
+  English pinyin by ``rag.names``) must occur in the chunks the answer cites, so a
+  fact about another village is not passed off as the answer.
+
+Shortcut: measure words are a hand-written table of common Chinese classifiers,
+grouped by what they count; they are not parsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .citations import MARK_RE
+
+# Each group counts one kind of thing; a question and its answer must agree on it.
+UNIT_GROUPS: dict[str, tuple[str, ...]] = {
+    "people": ("名", "人", "位"),
+    "vehicles": ("辆", "台", "部", "架"),
+    "times": ("次", "人次", "车次", "台次", "趟", "轮", "批次"),
+    "organisations": ("家", "所"),
+    "teams": ("支", "队"),
+    "households": ("户",),
+    "money": ("元", "万元", "亿元", "千元"),
+    "duration": ("天", "日", "小时", "个小时", "分钟", "周", "个月", "年"),
+    "distance": ("公里", "千米", "米"),
+    "share": ("%", "％", "成", "百分之"),
+    "age": ("岁",),
+    "items": ("张", "份", "件", "套", "箱", "吨"),
+}
+_UNIT_OF = {u: g for g, units in UNIT_GROUPS.items() for u in units}
+_UNITS_RE = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
+
+# 多少辆 / 几个小时 / 多少名 (个 before a measure word is skipped: 几个小时 -> 小时)
+_ASKED_RE = re.compile(rf"(?:多少|几)(?:个(?=小时|月))?({_UNITS_RE})")
+_ASKED_PHRASES = {
+    "share": re.compile(r"几成|百分之几|多大比例|比例是多少|占比"),
+    "age": re.compile(r"多大年纪|多大岁数|年龄"),
+    "duration": re.compile(r"多久|多长时间"),
+    "money": re.compile(r"多少钱|金额"),
+}
+_STATED_RE = re.compile(rf"{_NUM}\s*(?:余|多)?\s*({_UNITS_RE})")
+_PERCENT_RE = re.compile(rf"百分之{_NUM}|{_NUM}\s*[%％]")
+
+
+def asked_groups(question: str) -> set[str]:
+    """What kinds of quantity the question asks for (empty: not a quantity question, or unknown)."""
+    groups = {_UNIT_OF[m.group(1)] for m in _ASKED_RE.finditer(question)}
+    groups |= {g for g, rx in _ASKED_PHRASES.items() if rx.search(question)}
+    return groups
+
+
+def stated_groups(answer: str) -> set[str]:
+    """What kinds of quantity the answer states (a number followed by a known measure word)."""
+    groups = {_UNIT_OF[m.group(1)] for m in _STATED_RE.finditer(answer)}
+    if _PERCENT_RE.search(answer):
+        groups.add("share")
+    return groups
+
+
+def has_number(text: str) -> bool:
+    return bool(re.search(rf"{_NUM}", text))
+
+
+def quantity_mismatch(question: str, answer: str) -> str | None:
+    """Why ``answer`` does not give the quantity ``question`` asks for, or None when it may.
+
+    Only judged when the question asks for a known kind of quantity and the answer
+    states numbers whose measure words are all known and all of other kinds.
+    """
+    asked = asked_groups(question)
+    if not asked:
+        return None
+    answer = MARK_RE.sub("", answer)
+    stated = stated_groups(answer)
+    if not has_number(answer):
+        return "the question asks for a quantity and the answer states none"
+    if stated and not stated & asked:
+        return f"the question asks for {'/'.join(sorted(asked))}, the sources give {'/'.join(sorted(stated))}"
+    return None
+
+
+_WHO_RE = re.compile(r"([\u4e00-\u9fff]{2,})(?:是谁|叫什么名字|叫什么|是哪位|姓什么|的名字是什么|的名字叫什么|的姓名)")
+_FUNCTION_TAGS = set("dupcryz")  # jieba part-of-speech tags: adverbs, particles, pronouns ...
+_VAGUE_ROLES = {"人", "人员", "负责人", "名字", "姓名", "同志", "那位", "这位", "领导", "人物", "一位", "哪位", "谁"}
+
+
+def asked_role(question: str) -> str | None:
+    """The role a who-question asks about (队长 in "…的队长是谁?"), or None."""
+    import jieba.posseg
+
+    m = _WHO_RE.search(question)
+    if not m:
+        return None
+    words = [w for w in jieba.posseg.lcut(m.group(1)) if w.word.strip()]
+    while words and words[-1].flag[:1] in _FUNCTION_TAGS:  # 分别, 又, 的 ... are not the role
+        words.pop()
+    role = words[-1].word if words else ""
+    return role if len(role) >= 2 and role not in _VAGUE_ROLES else None
+
+
+def missing_entities(entities: list[str], cited_text: str) -> list[str]:
+    """Entities named in the question that the cited chunks never mention."""
+    return [e for e in entities if e not in cited_text]

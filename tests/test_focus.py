@@ -1,0 +1,48 @@
+"""Question focus (measure words, asked roles) and pinyin names, without a model."""
+
+from rag.focus import asked_groups, asked_role, quantity_mismatch, stated_groups
+from rag.names import annotate, build_table, find_names
+
+
+def test_measure_words_are_grouped_by_what_they_count():
+    assert asked_groups("共有多少辆垃圾车?") == {"vehicles"}
+    assert asked_groups("每天出动多少台次?") == {"times"}
+    assert asked_groups("花了几个小时?") == {"duration"}
+    assert asked_groups("占职工的几成?") == {"share"}
+    assert asked_groups("他今年多大年纪?") == {"age"}
+    assert asked_groups("是哪家公司?") == set()
+    assert stated_groups("326名医护人员组成24支队伍") == {"people", "teams"}
+    assert stated_groups("20余人,占60%") == {"people", "share"}
+
+
+def test_quantity_mismatch_only_for_known_kinds():
+    assert quantity_mismatch("共有多少辆垃圾车?", "每天出动12台次[1]。")
+    assert quantity_mismatch("一共做了多少次核酸检测?", "326名医护人员组成24支队伍[1]。")
+    assert quantity_mismatch("花了多少钱?", "确保满足30天满负荷运转[1]。")
+    assert quantity_mismatch("有多少名党员?", "党员冲锋在前[1]。")  # no number at all
+    assert quantity_mismatch("有多少位司机?", "387名司机[1]。") is None  # 名 = 位
+    assert quantity_mismatch("设立了多少个卡点?", "卡点89个[1]。") is None  # 个 is never judged
+    assert quantity_mismatch("投入了多少警力?", "投入138人[1]。") is None  # no measure word asked
+    assert quantity_mismatch("化辛小区在哪里?", "位于开发区[1]。") is None
+
+
+def test_asked_role_is_the_noun_before_the_question_word():
+    assert asked_role("退役军人志愿先锋队的队长是谁?") == "队长"
+    assert asked_role("两个村的党支部书记分别是谁?") == "书记"
+    assert asked_role("依工汽车公司的生产主管叫什么名字?") == "主管"
+    assert asked_role("这个项目的负责人是谁?") is None  # too vague to judge
+    assert asked_role("化辛小区有多少户?") is None
+
+
+TEXT = "3月19日,在廊坊开发区乃自房村核酸采集现场,64岁的退役军人志愿者朱建高忙着维持秩序。阳光佳和小区"
+
+
+def test_pinyin_names_are_found_in_the_corpus():
+    table = build_table([TEXT])
+    q = "How old is Zhu Jiangao, who helped at Naizifang village in Langfang Development Zone?"
+    found = find_names(q, table)
+    assert ("Zhu Jiangao", "朱建高") in found and ("Naizifang", "乃自房") in found and ("Langfang", "廊坊") in found
+    assert not any(en in ("How", "Development", "Zone") for en, _ in found)
+    assert find_names("Who runs Yangguang Jiahe?", table) == [("Yangguang Jiahe", "阳光佳和")]
+    assert annotate("Where is Naizifang?", [("Naizifang", "乃自房")]) == "Where is Naizifang (乃自房)?"
+    assert find_names("What did the Party do?", table) == []
