@@ -292,7 +292,7 @@ class AnswerChain:
             yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason="no sentence is supported by the sources")
             return
         cited = [src for src in sources if src.n in {c.n for c in result.citations}]
-        miss = self.off_focus(translated or asked, result.text, cited, entities, bool(translated))
+        miss = self.off_focus(asked, translated, result.text, cited, entities)
         if miss:
             yield finish(REFUSAL[lang], True, raw=raw, dropped=dropped, reason=miss)
             return
@@ -306,13 +306,15 @@ class AnswerChain:
             text = f"{english}\n\n({text})" if english else text
         yield finish(text, False, result.citations, raw=raw, dropped=dropped)
 
-    def off_focus(self, question: str, answer: str, cited: list[Source], entities: list[str], translated: bool) -> str | None:
+    def off_focus(
+        self, question: str, translated: str | None, answer: str, cited: list[Source], entities: list[str]
+    ) -> str | None:
         """Why a checked ``answer`` citing ``cited`` does not answer ``question`` (``rag.focus``), or None."""
         mismatch = focus.quantity_mismatch(question, answer)
         if mismatch:
             return mismatch
         cited_text = "".join(f"{src.section}{src.text}" for src in cited)
-        role = focus.asked_role(question)
+        role = focus.asked_role(translated or question)
         index = getattr(self.retriever, "lexical_index", None)
         # a translated role may be a word the documents never use: judged only when they do
         known = not translated or (index is not None and role in index.df)

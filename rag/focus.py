@@ -7,7 +7,9 @@ truck *trips*). Two checks catch such near-miss answers:
 * **measure words** -- a question asking 多少/几 + a measure word (辆, 名, 次, 家 ...)
   or 几成 / 多大年纪 / 多久 is answered only if the answer states a number with a
   measure word of the same kind (名 = 人 = 位; 次 = 人次; 台次 is trips, not
-  vehicles). ``个`` and unknown measure words are never judged.
+  vehicles). English questions are read directly ("how many garbage *trucks*",
+  "how old", "what share"), not through their machine translation. ``个``, unknown
+  measure words and questions with any quantity of an unknown kind are not judged.
 * **the asked role** -- "退役军人志愿先锋队的队长是谁?" is answered only by chunks
   that mention a 队长: a volunteer's name from a chunk about volunteers is not
   the captain's. The role is the last word before 是谁 / 叫什么 / 是哪位; vague
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from .citations import MARK_RE
+from .citations import MARK_RE, is_cjk
 
 # Each group counts one kind of thing; a question and its answer must agree on it.
 UNIT_GROUPS: dict[str, tuple[str, ...]] = {
@@ -57,11 +59,75 @@ _STATED_RE = re.compile(rf"{_NUM}\s*(?:余|多)?\s*({_UNITS_RE})")
 _PERCENT_RE = re.compile(rf"百分之{_NUM}|{_NUM}\s*[%％]")
 
 
-def asked_groups(question: str) -> set[str]:
-    """What kinds of quantity the question asks for (empty: not a quantity question, or unknown)."""
+_ANY_ASKED_RE = re.compile(r"多少|几(?!乎)")
+
+# English: the noun after "how many" names what is counted ("how many garbage trucks does ...")
+EN_NOUNS: dict[str, tuple[str, ...]] = {
+    "people": (
+        "people", "persons", "workers", "employees", "staff", "residents", "villagers", "veterans",
+        "volunteers", "officers", "police", "policemen", "personnel", "doctors", "nurses", "members",
+        "cadres", "drivers", "patients", "soldiers", "guards", "students", "teachers", "children",
+    ),
+    "vehicles": ("trucks", "vehicles", "cars", "buses", "lorries", "vans"),
+    "times": ("tests", "times", "trips", "rounds", "inspections", "checks"),
+    "organisations": ("companies", "enterprises", "firms", "businesses", "suppliers", "factories"),
+    "teams": ("teams", "squads", "groups"),
+    "households": ("households", "families", "homes"),
+    "items": ("passes", "permits", "masks", "certificates", "suits"),
+    "duration": ("days", "hours", "minutes", "weeks", "months", "years"),
+    "distance": ("kilometres", "kilometers", "km", "metres", "meters", "miles"),
+}
+_EN_KIND = {w: g for g, words in EN_NOUNS.items() for w in words}
+_EN_IRREGULAR = {"people", "police", "personnel", "staff", "children", "km"}
+_EN_STOP = set(
+    "do does did is are was were have has had will would can could of in on at for from to by with per "
+    "the a an there that which who this these those and or".split()
+)
+_EN_PHRASES = {
+    "age": re.compile(r"\bhow old\b", re.I),
+    "money": re.compile(r"\bhow much money\b|\bhow much\b[^?]*\b(cost|spend|spent|pay|paid)\b", re.I),
+    "share": re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I),
+    "distance": re.compile(r"\bhow (long|far)\b[^?]*\b(km|kilomet\w*|metres|meters|miles)\b", re.I),
+    "duration": re.compile(r"\bhow long\b", re.I),
+}
+
+
+def _asked_zh(question: str) -> set[str] | None:
     groups = {_UNIT_OF[m.group(1)] for m in _ASKED_RE.finditer(question)}
-    groups |= {g for g, rx in _ASKED_PHRASES.items() if rx.search(question)}
+    rest = _ASKED_RE.sub("", question)
+    for group, rx in _ASKED_PHRASES.items():
+        if rx.search(rest):
+            groups.add(group)
+            rest = rx.sub("", rest)
+    return None if _ANY_ASKED_RE.search(rest) else groups  # 多少村民: a kind we cannot tell
+
+
+def _asked_en(question: str) -> set[str] | None:
+    groups: set[str] = set()
+    for group, rx in _EN_PHRASES.items():
+        if rx.search(question) and not (group == "duration" and "distance" in groups):
+            groups.add(group)
+    for m in re.finditer(r"\bhow many\b", question, re.I):
+        head = None
+        for word in re.findall(r"[A-Za-z-]+", question[m.end() :])[:4]:
+            word = word.lower()
+            if word in _EN_STOP:
+                break
+            if word in _EN_IRREGULAR or (word.endswith("s") and not word.endswith("ss")):
+                head = word
+                break
+        if head not in _EN_KIND:
+            return None
+        groups.add(_EN_KIND[head])
+    if re.search(r"\bhow much\b", question, re.I) and "money" not in groups:
+        return None
     return groups
+
+
+def asked_groups(question: str) -> set[str] | None:
+    """What kinds of quantity the question asks for: empty when it asks none, None when it
+    asks one whose kind cannot be told (then nothing is judged)."""
+    return _asked_zh(question) if is_cjk(question) else _asked_en(question)
 
 
 def stated_groups(answer: str) -> set[str]:

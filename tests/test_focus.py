@@ -46,3 +46,21 @@ def test_pinyin_names_are_found_in_the_corpus():
     assert find_names("Who runs Yangguang Jiahe?", table) == [("Yangguang Jiahe", "阳光佳和")]
     assert annotate("Where is Naizifang?", [("Naizifang", "乃自房")]) == "Where is Naizifang (乃自房)?"
     assert find_names("What did the Party do?", table) == []
+
+
+def test_english_questions_are_read_directly():
+    assert asked_groups("How many garbage trucks does the bureau own?") == {"vehicles"}
+    assert asked_groups("How many nucleic acid tests were carried out?") == {"times"}
+    assert asked_groups("How many vehicle passes had the zone issued?") == {"items"}
+    assert asked_groups("How long (in km) is the border, and how many patrol personnel were there?") == {"distance", "people"}
+    assert asked_groups("How old is Zhu Jiangao (朱建高)?") == {"age"}
+    assert asked_groups("How much money did the zone spend on supplies?") == {"money"}
+    assert asked_groups("How many ventilators does it have?") is None  # a kind we cannot tell
+    assert asked_groups("Who is the director?") == set()
+    assert quantity_mismatch("How many garbage trucks does the bureau own?", "每天出动12台次[1]。")
+    assert quantity_mismatch("How many vehicle passes were issued?", "发放了160余张车辆通行证[1]。") is None
+
+
+def test_a_quantity_of_an_unknown_kind_is_not_judged():
+    assert asked_groups("花了多久?涉及多少村民?") is None
+    assert quantity_mismatch("边界有多少公里?有多少巡逻人员?", "巡逻守护力量138人[1]。") is None
