@@ -61,8 +61,9 @@ def scripted_reply(messages) -> str:
     sentence of its first numbered passage, cited."""
     text = messages[-1].content
     english = re.search(r"^英文问题[:：](.*)$", text, flags=re.M)
-    if english:  # translating an English question for retrieval
-        return TO_CHINESE.get(english.group(1).strip(), english.group(1).strip())
+    if english:  # translating an English question for retrieval; pinyin names come annotated
+        asked = re.sub(r" \([\u4e00-\u9fff]+\)", "", english.group(1)).strip()
+        return TO_CHINESE.get(asked, asked)
     if "Chinese answer:" in text:  # translating the checked answer back
         chinese = re.search(r"Chinese answer:\s*(.*)", text).group(1).strip()
         n = re.search(r"\[(\d+)\]", chinese)
