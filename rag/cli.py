@@ -111,6 +111,8 @@ def search(
 def _print_answer(answer) -> None:
     style = "yellow" if answer.refused else "bold green"
     out.print(f"[{style}]{answer.text}[/{style}]", highlight=False)
+    if answer.refused and answer.refusal_reason:
+        out.print(f"  [dim]why: {answer.refusal_reason}[/dim]", highlight=False)
     for c in answer.citations:
         out.print(f"  [{c.n}] [cyan]{c.doc_id}[/cyan] · {c.section} [dim]{c.start}–{c.end}[/dim]", highlight=False)
         out.print(f"      “{c.quote}”", highlight=False)

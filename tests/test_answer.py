@@ -239,6 +239,9 @@ def test_cli_ask_json(article_settings):
         res = CliRunner().invoke(app, ["ask", "廊坊开发区有多少家银行?", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["refused"] is True
+    with use_fake_chat_model(["资料中没有相关信息。"] * 2):
+        res = CliRunner().invoke(app, ["ask", "廊坊开发区有多少家银行?", "--no-stream"])
+    assert "资料中没有相关信息" in res.stdout and "why: the model found no answer in the sources" in res.stdout
 
 
 @pytest.mark.parametrize("mode", ["error500", "slow", "malformed"])
