@@ -70,6 +70,10 @@ def test_answer_html_escapes_model_text_and_marks_refusals():
     refusal = render.answer_html({"answer": "资料中没有相关信息。", "refused": True, "citations": []}, "zh")
     assert 'class="refusal"' in refusal and "cite" not in refusal
     assert balanced(out) and balanced(refusal)
+    why = render.answer_html(
+        {"answer": "资料中没有相关信息。", "refused": True, "citations": [], "refusal_reason": "asks for <vehicles>"}, "zh"
+    )
+    assert 'class="refusal-why">asks for &lt;vehicles&gt;</div>' in why and balanced(why)
 
 
 def test_quote_is_marked_inside_its_chunk_by_offsets_or_by_search():

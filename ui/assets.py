@@ -71,6 +71,7 @@ a.cite:hover { background: var(--color-accent-soft); }
   border-radius: 4px; }
 .refusal-tag { font-size: 0.8em; font-weight: 600; color: #b45309; display: block; margin-bottom: 2px; }
 .refusal-text { color: var(--body-text-color-subdued); }
+.refusal-why { color: var(--body-text-color-subdued); font-size: 0.8em; margin-top: 0.3em; }
 .dropped { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 4px; }
 .streaming { color: var(--body-text-color-subdued); white-space: pre-wrap; }
 .caret { animation: blink 1s steps(2) infinite; }

@@ -68,7 +68,9 @@ def answer_html(answer: dict, lang: str, prefix: str = "src-") -> str:
     if answer.get("refused"):
         parts.append(
             f'<div class="refusal"><span class="refusal-tag">⊘ {esc(msg("refusal_note", lang))}</span>'
-            f'<div class="refusal-text">{esc(answer.get("answer", ""))}</div></div>'
+            f'<div class="refusal-text">{esc(answer.get("answer", ""))}</div>'
+            + (f'<div class="refusal-why">{esc(answer["refusal_reason"])}</div>' if answer.get("refusal_reason") else "")
+            + "</div>"
         )
     else:
         cited = {c["n"] for c in answer.get("citations", [])}
