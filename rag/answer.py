@@ -123,7 +123,7 @@ class AnswerChain:
         self.llm = llm
         self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
         self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
-        self._names: tuple[tuple, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
+        self._names: tuple[tuple | None, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
 
     # -- model calls ------------------------------------------------------------------
     def _stream_model(self, messages: list) -> Iterator[str]:
@@ -183,9 +183,10 @@ class AnswerChain:
         store = getattr(self.retriever, "store", None)
         if store is None:
             return []
-        rows = store.all_chunks()
-        key = tuple(r[0] for r in rows)
-        if self._names is None or self._names[0] != key:
+        index = getattr(self.retriever, "lexical_index", None)
+        key = tuple(index.ids) if index is not None else None  # the indexed chunks, known without I/O
+        if self._names is None or key is None or self._names[0] != key:
+            rows = store.all_chunks()
             texts = [r[1] for r in rows]
             self._names = (key, names.build_table(texts), texts)
         _, table, texts = self._names
