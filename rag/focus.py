@@ -145,8 +145,9 @@ def has_number(text: str) -> bool:
 def quantity_mismatch(question: str, answer: str) -> str | None:
     """Why ``answer`` does not give the quantity ``question`` asks for, or None when it may.
 
-    Only judged when the question asks for a known kind of quantity and the answer
-    states numbers whose measure words are all known and all of other kinds.
+    Only judged when the question asks for quantities of known kinds only; then the
+    answer must state some number, and if any of its numbers carry a known measure
+    word, at least one must be of an asked kind.
     """
     asked = asked_groups(question)
     if not asked:
