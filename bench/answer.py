@@ -30,10 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag import llm as llm_mod
-from rag.answer import AnswerChain
-from rag.evaluation import answer_metrics, load_questions, pct, summarize_answers
+from rag.answering import AnswerChain
+from rag.eval.metrics import answer_metrics, pct, summarize_answers
+from rag.eval.questions import load_questions
 from rag.ingest import ingest
+from rag.models import get_chat_model
+from rag.models.local import _load_llama
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +45,7 @@ def reset(model) -> None:
     """Forget llama.cpp's cached prompt so the next call pays the whole prompt."""
     path = getattr(model, "model_path", None)
     if path:
-        llm_mod._load_llama(path, model.n_ctx, model.n_threads).reset()
+        _load_llama(path, model.n_ctx, model.n_threads).reset()
 
 
 def main() -> None:
@@ -64,8 +66,8 @@ def main() -> None:
         src = base.models_dir
         for f in src.glob("*"):
             (settings.models_dir / f.name).symlink_to(f)
-        ingest([settings.corpus], settings)
-        model = llm_mod.get_chat_model(settings=settings)
+        ingest([settings.corpus_dir], settings)
+        model = get_chat_model(settings=settings)
         chain = AnswerChain(settings, llm=model)
         chain.invoke("预热")  # load the model and jieba; not timed
 

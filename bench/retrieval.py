@@ -10,7 +10,7 @@ What it measures, in fresh temporary data dirs (never the user's data dir):
   ingest's batch size); their ratio; and a second, incremental ingest of the same
   corpus (it must embed 0 chunks).
 * Retrieval on the answerable questions that have evidence: hit@1, hit@3, MRR and
-  evidence recall within ``--budget`` characters (``rag.evaluation`` definitions,
+  evidence recall within ``--budget`` characters (``rag.eval.metrics`` definitions,
   the same as ``rag eval``), and p50/p95 latency per query, for BM25-only,
   dense-only and hybrid (``HybridRetriever`` modes, k = settings.top_k).
 * Baseline, what tutorials build: LangChain ``RecursiveCharacterTextSplitter``
@@ -42,13 +42,15 @@ from pathlib import Path
 
 from langchain_core.documents import Document as LCDocument
 
-from rag.chunking import chunk_document
-from rag.embeddings import get_embeddings
-from rag.evaluation import load_questions, run_retrieval, summarize_retrieval
+from rag.eval.metrics import summarize_retrieval
+from rag.eval.questions import load_questions
+from rag.eval.runner import run_retrieval
+from rag.index.embeddings import get_embeddings
+from rag.index.lexical import tokenize
+from rag.index.retriever import HybridRetriever
 from rag.ingest import EMBED_BATCH, doc_id_for, ingest, load_document
-from rag.lexical import tokenize
-from rag.loaders import iter_input_files, load_text
-from rag.retriever import HybridRetriever
+from rag.ingest.chunking import chunk_document
+from rag.ingest.loaders import iter_input_files, load_text
 from rag.settings import Settings
 
 BASELINE_MODEL = "sentence-transformers:all-MiniLM-L6-v2"
@@ -64,14 +66,14 @@ def bench_ingest(s: Settings) -> dict:
     embedder = get_embeddings(settings=s)
     embedder.embed_documents(["预热 warm-up"])  # load the model untimed
     tokenize("预热分词")  # load jieba's dictionary untimed
-    first, t_ingest = timed(ingest, [s.corpus], s)
+    first, t_ingest = timed(ingest, [s.corpus_dir], s)
     # Exactly the texts ingest embedded, in its batch size.
-    texts = [c.index_text for p in iter_input_files([s.corpus])
+    texts = [c.index_text for p in iter_input_files([s.corpus_dir])
              for c in chunk_document(load_document(p, s), s.chunk_size, s.chunk_overlap)]
     assert len(texts) == first.embedded, (len(texts), first.embedded)
     _, t_raw = timed(lambda: [embedder.embed_documents(texts[i : i + EMBED_BATCH])
                               for i in range(0, len(texts), EMBED_BATCH)])
-    second, t_again = timed(ingest, [s.corpus], s)
+    second, t_again = timed(ingest, [s.corpus_dir], s)
     return {"chunks": first.chunks_total, "ingest_s": round(t_ingest, 3),
             "ingest_chunks_per_s": round(first.chunks_total / t_ingest, 2),
             "raw_embed_s": round(t_raw, 3), "raw_embed_chunks_per_s": round(len(texts) / t_raw, 2),
@@ -93,7 +95,7 @@ class BaselineRetriever:
         t0 = time.perf_counter()
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
         texts, metas = [], []
-        for p in iter_input_files([s.corpus]):
+        for p in iter_input_files([s.corpus_dir]):
             for t in splitter.split_text(load_text(p, s.max_file_mb)):
                 texts.append(t)
                 metas.append({"doc_id": doc_id_for(p)})
@@ -148,7 +150,7 @@ def main() -> int:
 
     print(f"Retrieval benchmark: {args.questions} ({len(questions)} answerable questions "
           f"with evidence), budget {args.budget} chars")
-    print(f"corpus {s.corpus}, embedder {s.embed_model}, chunk_size {s.chunk_size}, "
+    print(f"corpus {s.corpus_dir}, embedder {s.embed_model}, chunk_size {s.chunk_size}, "
           f"top_k {s.top_k}; baseline {BASELINE_MODEL}, 1000/200 splits, top-4\n")
     print(f"ingest (ours):     {ours['chunks']} chunks in {ours['ingest_s']:.2f} s = "
           f"{ours['ingest_chunks_per_s']:.1f} chunks/s")

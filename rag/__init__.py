@@ -14,15 +14,15 @@ __all__ = ["ask", "chat", "summarize"]
 
 
 def ask(question: str, *, settings=None, model: str | None = None):
-    """Answer one question from the ingested documents; returns ``rag.answer.Answer``."""
+    """Answer one question from the ingested documents; returns ``rag.answering.Answer``."""
     return chat(question, history=None, settings=settings, model=model)
 
 
 def chat(question: str, history=None, *, settings=None, model: str | None = None):
     """Answer a (possibly follow-up) question given ``history`` of (question, answer) pairs."""
-    from .answer import AnswerChain
-    from .llm import get_chat_model
-    from .settings import get_settings
+    from rag.answering import AnswerChain
+    from rag.models import get_chat_model
+    from rag.settings import get_settings
 
     s = settings or get_settings()
     llm = get_chat_model(model, settings=s) if model else None
@@ -31,6 +31,6 @@ def chat(question: str, history=None, *, settings=None, model: str | None = None
 
 def summarize(*args, **kwargs):
     """Summaries of sections / the whole document (see ``rag.summaries``)."""
-    from .summaries import summarize as run
+    from rag.summaries import summarize as run
 
     return run(*args, **kwargs)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .errors import RagError
+from rag.errors import RagError
 
 app = typer.Typer(
     help="Offline document Q&A and summaries over Chinese news text, with checked citations.",
@@ -30,7 +30,7 @@ out = Console()
 
 
 def _settings():
-    from .settings import get_settings
+    from rag.settings import get_settings
 
     return get_settings()
 
@@ -50,7 +50,7 @@ def _progress() -> Progress:
 @app.command()
 def prepare():
     """Prepare the bundled local model (join and verify the GGUF once; instant afterwards)."""
-    from .model_files import ensure_local_model
+    from rag.models.files import ensure_local_model
 
     s = _settings()
     if s.chat_model.startswith("local:"):
@@ -66,10 +66,10 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the store and ingest from scratch.")] = False,
 ):
     """Clean, chunk and embed documents into Chroma and the BM25 index (incremental)."""
-    from .ingest import ingest as run_ingest
+    from rag.ingest import ingest as run_ingest
 
     s = _settings()
-    targets = list(paths) if paths else [s.corpus]
+    targets = list(paths) if paths else [s.corpus_dir]
     with _progress() as bar:
         task = bar.add_task("ingest", total=None, note="")
 
@@ -89,11 +89,10 @@ def search(
     doc: Annotated[str | None, typer.Option(help="Restrict to one document id.")] = None,
 ):
     """Hybrid (BM25 + dense) search over the ingested chunks."""
-    from .evaluation import context_record
-    from .retriever import HybridRetriever
+    from rag.index.retriever import Context, HybridRetriever
 
     retriever = HybridRetriever.from_settings(_settings(), k=k, mode=mode, doc_id=doc)
-    results = [context_record(d) for d in retriever.invoke(query)]
+    results = [Context.from_document(d).to_dict() for d in retriever.invoke(query)]
     if as_json:
         out.print_json(json.dumps(results, ensure_ascii=False))
         return
@@ -121,26 +120,28 @@ def _print_answer(answer) -> None:
 
 
 def _run_question(chain, question: str, history, stream: bool):
+    from rag.answering.events import Done, Draft, Retry, Rewritten
+
     answer = None
     streamed = False
     for event in chain.stream(question, history):
-        if event["type"] == "rewrite":
-            out.print(f"[dim]standalone question: {event['text']}[/dim]", highlight=False)
-        elif event["type"] == "retry" and stream:
-            out.print(f"\n[dim]({event['reason']})[/dim]", highlight=False)
-        elif event["type"] == "token" and stream:
-            out.print(f"[dim]{event['text']}[/dim]", end="", highlight=False)
+        if isinstance(event, Rewritten):
+            out.print(f"[dim]standalone question: {event.text}[/dim]", highlight=False)
+        elif isinstance(event, Retry) and stream:
+            out.print(f"\n[dim]({event.reason})[/dim]", highlight=False)
+        elif isinstance(event, Draft) and stream:
+            out.print(f"[dim]{event.text}[/dim]", end="", highlight=False)
             streamed = True
-        elif event["type"] == "answer":
-            answer = event["answer"]
+        elif isinstance(event, Done):
+            answer = event.answer
     if streamed:
         out.print("\n[dim]— checked against the sources:[/dim]")
     return answer
 
 
 def _chain(model: str | None):
-    from .answer import AnswerChain
-    from .llm import get_chat_model
+    from rag.answering import AnswerChain
+    from rag.models import get_chat_model
 
     s = _settings()
     return AnswerChain(s, llm=get_chat_model(model, settings=s))
@@ -167,7 +168,7 @@ def chat(
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
 ):
     """Interactive chat; follow-up questions are rewritten using the history. Ctrl-D quits."""
-    from .answer import Turn
+    from rag.answering import Turn
 
     chain = _chain(model)
     history: list = []
@@ -194,7 +195,7 @@ def chat(
 @app.command()
 def docs():
     """List ingested documents with their chunk counts."""
-    from .store import Store
+    from rag.index.store import Store
 
     rows = Store(_settings()).list_documents()
     if not rows:
@@ -219,9 +220,9 @@ def summarize(
     model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
 ):
     """Cited summaries of sections (all of each section's chunks) and of the whole document."""
-    from .llm import get_chat_model
-    from .summaries import summarize as run
-    from .summaries import to_markdown
+    from rag.models import get_chat_model
+    from rag.summaries import summarize as run
+    from rag.summaries import to_markdown
 
     s = _settings()
     llm = get_chat_model(model, settings=s)
@@ -250,7 +251,7 @@ def summarize(
 
 @app.command("eval")
 def eval_cmd(
-    questions: Annotated[Path | None, typer.Argument(help="Question set (.jsonl or .yaml), see EVAL_FORMAT.md.")] = None,
+    questions: Annotated[Path | None, typer.Argument(help="Question set (.jsonl or .yaml), see docs/eval-format.md.")] = None,
     summaries: Annotated[Path | None, typer.Option("--summaries", help="Summary key points (.jsonl) to score instead.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
@@ -261,15 +262,16 @@ def eval_cmd(
     ] = None,
 ):
     """Run a question set and score it (results.jsonl, summary.json, report.md)."""
-    from . import evaluation as ev
-    from .retriever import HybridRetriever
+    from rag.eval import metrics, report, runner
+    from rag.eval import questions as question_sets
+    from rag.index.retriever import HybridRetriever
 
     s = _settings()
     if summaries:
         return _eval_summaries(summaries, out_dir, model, fail_under or [])
     if questions is None:
         raise typer.BadParameter("give a QUESTIONS file or --summaries KEYPOINTS")
-    qs = ev.load_questions(questions)
+    qs = question_sets.load_questions(questions)
     retriever = HybridRetriever.from_settings(s)
     with _progress() as bar:
         task = bar.add_task("eval", total=len(qs), note="")
@@ -278,52 +280,41 @@ def eval_cmd(
             bar.update(task, completed=i, note=note)
 
         if retrieval_only:
-            results = ev.run_retrieval(qs, retriever, s.context_chars, tick)
-            summary = ev.summarize_retrieval(results, s.context_chars)
+            results = runner.run_retrieval(qs, retriever, s.context_chars, tick)
+            summary = metrics.summarize_retrieval(results, s.context_chars)
         else:
-            from .answer import AnswerChain
-            from .llm import get_chat_model
+            from rag.answering import AnswerChain
+            from rag.models import get_chat_model
 
             chain = AnswerChain(s, retriever=retriever, llm=get_chat_model(model, settings=s))
-            results = ev.run_answers(qs, chain, s.context_chars, tick)
-            summary = ev.summarize_answers(results, s.context_chars)
+            results = runner.run_answers(qs, chain, s.context_chars, tick)
+            summary = metrics.summarize_answers(results, s.context_chars)
     kind = "Retrieval" if retrieval_only else "Answer"
-    ev.write_outputs(out_dir, results, summary, f"{kind} eval: {questions.name}")
+    report.write_outputs(out_dir, results, summary, report.render_report(results, summary, f"{kind} eval: {questions.name}"))
     out.print_json(json.dumps({k: v for k, v in summary.items() if k != "by_type"}))
     out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
-    failures = ev.check_thresholds(summary, fail_under or [])
+    failures = metrics.check_thresholds(summary, fail_under or [])
     if failures:
         console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
         raise typer.Exit(2)
 
 
 def _eval_summaries(path: Path, out_dir: Path, model: str | None, fail_under: list[str]) -> None:
-    from . import evaluation as ev
-    from .llm import get_chat_model
+    from rag.eval import metrics, report, runner
+    from rag.eval.questions import load_keypoints
+    from rag.models import get_chat_model
 
     s = _settings()
-    keypoints = ev.load_keypoints(path)
+    keypoints = load_keypoints(path)
     with _progress() as bar:
         task = bar.add_task("summaries", total=None, note="")
-        results, summary = ev.run_summaries(
+        results, summary = runner.run_summaries(
             keypoints, s, llm=get_chat_model(model, settings=s),
             progress=lambda i, n, label: bar.update(task, completed=i, total=n, note=label),
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "results.jsonl", "w", encoding="utf-8") as f:
-        for r in results:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"# Summary eval: {path.name}", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in summary.items()]
-    lines += ["", "| section | coverage | valid citations | unsupported numbers | chars | s |", "|---|---|---|---|---|---|"]
-    for r in results:
-        m = r["metrics"]
-        lines.append(f"| {r['section'] or 'document'} | {m['coverage']} | {m['valid_citation_share']} | "
-                     f"{m['unsupported_numbers']} | {m['length']} | {m['seconds']} |")
-    (out_dir / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report.write_outputs(out_dir, results, summary, report.render_summary_report(results, summary, f"Summary eval: {path.name}"))
     out.print_json(json.dumps(summary))
-    failures = ev.check_thresholds(summary, fail_under)
+    failures = metrics.check_thresholds(summary, fail_under)
     if failures:
         console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
         raise typer.Exit(2)

@@ -10,6 +10,7 @@ environment first. Shortcut: one process-wide cached instance; call
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def default_data_dir() -> Path:
     return Path(user_data_dir("rag-news"))
+
+
+def bundled_corpus() -> Path:
+    """The bundled article: ``data/`` of a source checkout, or its installed copy
+    (``<prefix>/share/rag-news/data``, from ``[tool.setuptools.data-files]``)."""
+    checkout = Path(__file__).resolve().parent.parent / "data"
+    if checkout.is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "rag-news" / "data"
 
 
 def _default_threads() -> int:
@@ -55,8 +65,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 320
     temperature: float = 0.0
 
-    # Ingest. The bundled article is the default corpus.
-    corpus: Path = Path(__file__).resolve().parent.parent / "data"
+    # Ingest. Unset: the bundled article (``bundled_corpus()``).
+    corpus: Path | None = None
     chunk_size: int = 320  # target characters per chunk
     chunk_overlap: int = 1  # sentences repeated between consecutive chunks of one paragraph
     max_file_mb: float = 10.0
@@ -66,6 +76,10 @@ class Settings(BaseSettings):
     candidates: int = 20  # results taken from each of BM25 and dense before fusion
     rrf_k: int = 60
     context_chars: int = 1500  # context budget given to the model
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.corpus or bundled_corpus()
 
     @property
     def chroma_dir(self) -> Path:

@@ -42,16 +42,16 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 
 import prompts
-
-from .chunking import SECTION_SEP, split_sentences
-from .citations import Checker, Citation, Source, looks_injected, numbers, parse_sentences
-from .errors import InputError, RagError
-from .settings import Settings, get_settings
-from .store import Store
+from rag.answering.citations import Checker, Citation, Source, looks_injected
+from rag.documents import SECTION_SEP
+from rag.errors import InputError
+from rag.index.store import Store
+from rag.models import model_errors
+from rag.settings import Settings, get_settings
+from rag.text import MARK_RE, join_cited, mark_numbers, numbers, renumber_marks, split_cited, split_sentences
 
 LENGTHS = {"short": 3, "standard": 8, "long": 14}  # sentences kept without a reduce (+1 per sub-section)
 PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each paragraph in the map step
-MARK_RE = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
@@ -86,12 +86,12 @@ def _renumber(text: str, citations: list[Citation], numbering: dict[str, int]) -
     """Rewrite ``[n]`` markers into another numbering (chunk id -> n)."""
     by_n = {c.n: c for c in citations}
 
-    def swap(m: re.Match) -> str:
-        c = by_n.get(int(m.group(1)))
-        return f"[{numbering[c.chunk_id]}]" if c and c.chunk_id in numbering else ""
+    def new_number(n: int) -> int | None:
+        c = by_n.get(n)
+        return numbering.get(c.chunk_id) if c else None
 
     new = [Citation(**{**c.to_dict(), "n": numbering[c.chunk_id]}) for c in citations if c.chunk_id in numbering]
-    return MARK_RE.sub(swap, text), sorted(new, key=lambda c: c.n)
+    return renumber_marks(text, new_number), sorted(new, key=lambda c: c.n)
 
 
 class Summarizer:
@@ -99,7 +99,7 @@ class Summarizer:
         self.settings = settings or get_settings()
         self.store = store or Store(self.settings)
         if llm is None:
-            from .llm import get_chat_model
+            from rag.models import get_chat_model
 
             llm = get_chat_model(settings=self.settings)
         self.llm = llm
@@ -176,17 +176,8 @@ class Summarizer:
 
     # -- model calls ------------------------------------------------------------------------
     def _call(self, messages: list) -> str:
-        from .llm import translate_model_error
-
-        try:
+        with model_errors():
             return (self.llm | StrOutputParser()).invoke(messages).strip()
-        except RagError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            err = translate_model_error(exc)
-            if err is None:
-                raise
-            raise err from exc
 
     def _checked(self, build: Callable[[str], list], sources: list[Source], want: int):
         """Call the model, check the output, regenerate once if it invented or lost too much."""
@@ -293,7 +284,7 @@ class Summarizer:
                 continue
             text, cits = _renumber(story.summary, story.citations, numbering)
             lead = "".join(_sentences_with_marks(text)[:2])
-            used = {int(n) for n in MARK_RE.findall(lead)}
+            used = set(mark_numbers(lead))
             citations.update({c.n: c for c in cits if c.n in used})
             lines.append(f"【{story.section}】{lead}" if lang == "zh" else f"[{story.section}] {lead}")
         cits = sorted(citations.values(), key=lambda c: c.n)
@@ -338,18 +329,13 @@ def _key_sentence(piece: Source) -> tuple[str, Citation]:
     spans = [(a, b) for a, b in split_sentences(piece.text) if not looks_injected(piece.text[a:b])]
     a, b = max(spans, key=lambda sp: (len(numbers(piece.text[sp[0] : sp[1]])), sp[1] - sp[0]))
     quote = piece.text[a:b]
-    body, end = (quote[:-1], quote[-1]) if quote[-1] in "。！？!?；;" else (quote, "。")
     citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote)
-    return f"{body}[1]{end}", citation
+    return join_cited(quote, [1]), citation
 
 
 def _sentences_with_marks(text: str) -> list[str]:
     """Split a checked summary into sentences, each keeping its [n] markers."""
-    out = []
-    for sentence, ns in parse_sentences(text):
-        body, end = (sentence[:-1], sentence[-1]) if sentence[-1] in "。！？!?.；;" else (sentence, "。")
-        out.append(body + "".join(f"[{n}]" for n in ns) + end)
-    return out
+    return [join_cited(sentence, ns) for sentence, ns in split_cited(text)]
 
 
 def section_paths(settings: Settings | None = None, doc_id: str | None = None) -> list[tuple[str, ...]]:
@@ -374,7 +360,7 @@ def summarize(
 ) -> list[SectionSummary]:
     """Summaries of one section, or of all sections plus the whole document (last, section "")."""
     s = settings or get_settings()
-    from .embeddings import get_embeddings
+    from rag.index.embeddings import get_embeddings
 
     summarizer = Summarizer(s, llm=llm, embeddings=get_embeddings(settings=s) if lang == "en" else None)
     return summarizer.run(doc_id, section, all_sections, length, lang, refresh, progress)
@@ -384,10 +370,10 @@ def to_markdown(summaries: list[SectionSummary]) -> str:
     """Markdown with the citations as footnotes ([^k] per distinct quote)."""
     lines, notes, index = ["# Summaries", ""], [], {}
     for s in summaries:
-        lines.append(f"## {s.section or 'Whole document'}")
-        lines.append("")
-        def foot(m: re.Match, by_n={c.n: c for c in s.citations}) -> str:  # noqa: B006
-            c = by_n.get(int(m.group(1)))
+        by_n = {c.n: c for c in s.citations}
+
+        def foot(n: int, by_n=by_n) -> str:
+            c = by_n.get(n)
             if c is None:
                 return ""
             key = (c.doc_id, c.start, c.end)
@@ -396,6 +382,6 @@ def to_markdown(summaries: list[SectionSummary]) -> str:
                 notes.append(f"[^{index[key]}]: {c.section} ({c.doc_id} {c.start}–{c.end}): “{c.quote}”")
             return f"[^{index[key]}]"
 
-        lines.append(MARK_RE.sub(foot, s.summary))
-        lines.append("")
+        body = MARK_RE.sub(lambda m: "".join(foot(n) for n in mark_numbers(m.group(0))), s.summary)
+        lines += [f"## {s.section or 'Whole document'}", "", body, ""]
     return "\n".join(lines + notes) + "\n"

@@ -1,5 +1,6 @@
 """Shared fixtures. Unit tests run offline on fakes; real model calls are blocked
-(``rag.llm.ALLOW_MODEL_REQUESTS``) except in tests marked ``slow`` that opt in."""
+(``registry.requests_allowed(False)``) except in tests that take the ``real_models``
+fixture (marked ``slow``)."""
 
 from __future__ import annotations
 
@@ -32,14 +33,20 @@ def _isolated(monkeypatch, tmp_path_factory):
     from rag.settings import get_settings
 
     get_settings.cache_clear()
-    try:
-        import rag.llm as llm
+    from rag.models import registry
 
-        monkeypatch.setattr(llm, "ALLOW_MODEL_REQUESTS", False)
-    except ImportError:
-        pass
-    yield
+    with registry.requests_allowed(False):
+        yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def real_models():
+    """Let this test load the real local model (and reach real endpoints)."""
+    from rag.models import registry
+
+    with registry.requests_allowed(True):
+        yield
 
 
 @pytest.fixture

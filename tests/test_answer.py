@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from rag.answer import REFUSAL, AnswerChain, Turn
-from rag.store import Store
-from rag.testing import FakeChatModel, use_fake_chat_model
+from rag.answering.chain import REFUSAL, AnswerChain, Turn
+from rag.index.store import Store
+from rag.models import registry
+from rag.models.fake import FakeChatModel
 
 FACT = "化营、辛庄两个村的回迁安置小区"
 
@@ -37,7 +38,7 @@ def assert_quotes_are_document_text(settings, answer):
     for c in answer.citations:
         doc = store.get_document(c.doc_id)
         assert doc.text[c.start : c.end] == c.quote
-        assert c.quote in answer.contexts[c.n - 1]["text"]
+        assert c.quote in answer.contexts[c.n - 1].text
 
 
 def test_cited_answer_maps_markers_to_chunks_with_exact_quotes(article_settings):
@@ -115,8 +116,8 @@ def test_a_refusal_is_retried_with_the_best_source_alone(article_settings):
 
     chain, _ = chain_with(article_settings, reply)
     events = list(chain.stream("化辛小区是哪两个村的回迁安置小区?"))
-    assert [e["type"] for e in events].count("retry") == 1
-    answer = events[-1]["answer"]
+    assert [e.type for e in events].count("retry") == 1
+    answer = events[-1].answer
     assert not answer.refused and answer.citations[0].n == 1 and FACT in answer.citations[0].quote
     assert len(answer.model_calls) == 2
 
@@ -164,7 +165,7 @@ def test_answer_from_outside_knowledge_is_refused(article_settings):
 
 
 def test_no_sources_means_refusal_without_asking_the_model(article_settings):
-    from rag.retriever import HybridRetriever
+    from rag.index.retriever import HybridRetriever
 
     retriever = HybridRetriever.from_settings(article_settings, doc_id="no-such-document")
     fake = FakeChatModel([])
@@ -182,9 +183,9 @@ def test_follow_up_is_rewritten_from_history_and_shown(article_settings):
     chain, fake = chain_with(article_settings, reply)
     history = [Turn("全区有多少名党员参与疫情防控?", "1830名党员主动参与到疫情防控中[1]。")]
     events = list(chain.stream("那退役军人呢?", history))
-    kinds = [e["type"] for e in events]
-    assert kinds[0] == "rewrite" and kinds[-1] == "answer"
-    answer = events[-1]["answer"]
+    kinds = [e.type for e in events]
+    assert kinds[0] == "rewritten" and kinds[-1] == "done"
+    answer = events[-1].answer
     assert answer.rewritten_question == "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"
     assert "全区有多少名党员参与疫情防控" in fake.calls[0][0].content  # history went into the rewrite prompt
     assert "181" in answer.text and not answer.refused
@@ -195,9 +196,13 @@ def test_tokens_stream_before_the_checked_answer(article_settings):
         article_settings, lambda msgs: f"化辛小区是化营、辛庄两个村的回迁安置小区[{number_of(msgs, FACT)}]。"
     )
     events = list(chain.stream("化辛小区是哪两个村的回迁安置小区?"))
-    tokens = [e for e in events if e["type"] == "token"]
-    assert len(tokens) > 5 and events[-1]["type"] == "answer"
-    assert events[-1]["answer"].timings["ttft_s"] <= events[-1]["answer"].timings["answer_s"]
+    tokens = [e for e in events if e.type == "draft"]
+    assert len(tokens) > 5 and events[-1].type == "done"
+    sentences = [e for e in events if e.type == "sentence"]
+    assert [s.text for s in sentences] == [events[-1].answer.text]  # one checked sentence, as in the answer
+    assert sentences[0].citations == events[-1].answer.citations
+    assert events[-1].to_dict()["type"] == "done" and events[-1].to_dict()["answer"]["answer"] == events[-1].answer.text
+    assert events[-1].answer.timings["ttft_s"] <= events[-1].answer.timings["answer_s"]
 
 
 def test_planted_instructions_are_not_shown_to_the_model_nor_accepted(tmp_path, settings):
@@ -221,7 +226,7 @@ def test_planted_instructions_are_not_shown_to_the_model_nor_accepted(tmp_path, 
 def test_python_api_ask_and_chat(article_settings):
     import rag
 
-    with use_fake_chat_model(lambda msgs: f"化辛小区是化营、辛庄两个村的回迁安置小区[{number_of(msgs, FACT)}]。"):
+    with registry.override(FakeChatModel(lambda msgs: f"化辛小区是化营、辛庄两个村的回迁安置小区[{number_of(msgs, FACT)}]。")):
         answer = rag.ask("化辛小区是哪两个村的回迁安置小区?")
     assert "化营" in answer.text and answer.citations
     d = answer.to_dict()
@@ -235,11 +240,11 @@ def test_cli_ask_json(article_settings):
 
     from rag.cli import app
 
-    with use_fake_chat_model(["资料中没有相关信息。"] * 2):
+    with registry.override(FakeChatModel(["资料中没有相关信息。"] * 2)):
         res = CliRunner().invoke(app, ["ask", "廊坊开发区有多少家银行?", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["refused"] is True
-    with use_fake_chat_model(["资料中没有相关信息。"] * 2):
+    with registry.override(FakeChatModel(["资料中没有相关信息。"] * 2)):
         res = CliRunner().invoke(app, ["ask", "廊坊开发区有多少家银行?", "--no-stream"])
     assert "资料中没有相关信息" in res.stdout and "why: the model found no answer in the sources" in res.stdout
 
@@ -247,7 +252,7 @@ def test_cli_ask_json(article_settings):
 @pytest.mark.parametrize("mode", ["error500", "slow", "malformed"])
 def test_dead_or_broken_endpoint_is_a_clear_error(article_settings, mode):
     from rag.errors import ModelError
-    from rag.llm import get_chat_model
+    from rag.models import get_chat_model
     from tests.fake_openai import fake_openai_server
 
     with fake_openai_server() as server:
@@ -261,7 +266,7 @@ def test_dead_or_broken_endpoint_is_a_clear_error(article_settings, mode):
 
 
 def test_openai_endpoint_streams_through_the_chain(article_settings):
-    from rag.llm import get_chat_model
+    from rag.models import get_chat_model
     from tests.fake_openai import fake_openai_server
 
     with fake_openai_server() as server:
@@ -269,8 +274,8 @@ def test_openai_endpoint_streams_through_the_chain(article_settings):
         s = article_settings.model_copy(update={"openai_base_url": server.base_url})
         chain = AnswerChain(s, llm=get_chat_model("openai:fake", settings=s))
         events = list(chain.stream("化辛小区是哪两个村的回迁安置小区?"))
-    assert sum(e["type"] == "token" for e in events) > 1
-    answer = events[-1]["answer"]
+    assert sum(e.type == "draft" for e in events) > 1
+    answer = events[-1].answer
     assert not answer.refused and "化营" in answer.text
 
 

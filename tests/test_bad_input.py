@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from rag.errors import InputError
+from rag.index.store import Store
 from rag.ingest import ingest
-from rag.store import Store
 
 RAG = [sys.executable, "-m", "rag.cli"]
 

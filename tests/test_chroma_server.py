@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
+from rag.index.retriever import HybridRetriever
+from rag.index.store import Store
 from rag.ingest import ingest
-from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.store import Store
 
 pytestmark = pytest.mark.slow
 

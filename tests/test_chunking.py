@@ -1,7 +1,8 @@
 """Sentence-aware chunking with exact offsets."""
 
-from rag.chunking import chunk_document, split_sentences
-from rag.cleaning import clean
+from rag.ingest.chunking import chunk_document
+from rag.ingest.cleaning import clean
+from rag.text import split_sentences
 
 
 def test_every_chunk_is_an_exact_slice_of_the_cleaned_text(article_text):

@@ -1,6 +1,6 @@
 """Cleaning the bundled newspaper page: layout repairs, captions, structure."""
 
-from rag.cleaning import clean, ends_sentence
+from rag.ingest.cleaning import clean, ends_sentence
 
 MAIN = "廊坊开发区发挥基层党组织战斗堡垒和党员先锋模范作用快速有效处置疫情 党旗飘在第一线 堡垒筑在最前沿"
 

@@ -6,19 +6,17 @@ normal data dir (joined once by `rag prepare`), the store in a temporary one.
 
 import pytest
 
-import rag.llm
-from rag.answer import AnswerChain
-from rag.model_files import ensure_local_model
+from rag.answering.chain import AnswerChain
+from rag.index.store import Store
+from rag.models.files import ensure_local_model
 from rag.settings import Settings, default_data_dir
-from rag.store import Store
 from rag.summaries import Summarizer
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def real(article_settings, monkeypatch):
-    monkeypatch.setattr(rag.llm, "ALLOW_MODEL_REQUESTS", True)
+def real(article_settings, real_models):
     model = ensure_local_model(Settings(data_dir=default_data_dir()))
     chat_model = f"local:{model}"
     return article_settings.model_copy(update={"chat_model": chat_model})
@@ -49,7 +47,7 @@ def test_one_short_section_is_summarised_with_checked_citations(real):
     doc = Store(real).get_document(summary.doc_id)
     for c in summary.citations:
         assert doc.text[c.start : c.end] == c.quote
-    from rag.citations import numbers
+    from rag.text import numbers
 
     chunks = "".join(c.quote for c in summary.citations)
     source = "".join(t for _, t, _ in Store(real).all_chunks(summary.doc_id))

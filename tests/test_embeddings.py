@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from rag.embeddings import get_embeddings, parse_spec
 from rag.errors import ConfigError
+from rag.index.embeddings import get_embeddings, parse_spec
 from rag.settings import Settings
 
 
@@ -41,8 +41,8 @@ def test_openai_compatible_endpoint(tmp_path):
 
 
 def test_ingest_and_search_through_openai_embeddings(tmp_path, article_text):
+    from rag.index.retriever import HybridRetriever
     from rag.ingest import ingest
-    from rag.retriever import HybridRetriever
     from tests.fake_openai import fake_openai_server
 
     p = tmp_path / "a.txt"

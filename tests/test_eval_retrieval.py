@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rag.errors import InputError
-from rag.evaluation import contains, load_questions, norm
+from rag.eval.questions import contains, load_questions, norm
 
 
 def test_text_matching_follows_the_spec():

@@ -1,7 +1,7 @@
 """Question focus (measure words, asked roles) and pinyin names, without a model."""
 
-from rag.focus import asked_groups, asked_role, quantity_mismatch, stated_groups
-from rag.names import annotate, build_table, find_names
+from rag.answering.answerability import asked_groups, asked_role, quantity_mismatch, stated_groups
+from rag.answering.pinyin_names import annotate, build_table, find_names
 
 
 def test_measure_words_are_grouped_by_what_they_count():

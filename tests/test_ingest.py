@@ -3,10 +3,10 @@
 import pytest
 
 from rag.errors import ModelMismatchError
+from rag.index.retriever import HybridRetriever
+from rag.index.store import Store
 from rag.ingest import ingest
-from rag.retriever import HybridRetriever
 from rag.settings import Settings
-from rag.store import Store
 
 
 def test_second_ingest_embeds_nothing(tmp_path, article_text):

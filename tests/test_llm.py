@@ -12,27 +12,29 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 
-from rag import llm, model_files
 from rag.errors import ConfigError, ModelError
-from rag.llm import LocalLlamaChat, get_chat_model, parse_spec, translate_model_error
+from rag.models import files as model_files
+from rag.models import get_chat_model, parse_spec, registry, translate_model_error
+from rag.models.fake import FakeChatModel, FakeModelExhausted
+from rag.models.local import LocalLlamaChat
 from rag.settings import Settings, get_settings
-from rag.testing import FakeChatModel, FakeModelExhausted, use_fake_chat_model
 from tests.fake_openai import EMBED_DIM, FakeOpenAI, fake_openai_server
 
 REPLY = "北京是中国的首都。[1]"
 
 
-# tests/conftest.py gives every test its own RAG_DATA_DIR and sets ALLOW_MODEL_REQUESTS=False.
+# tests/conftest.py gives every test its own RAG_DATA_DIR and blocks real model requests.
 
 
 @pytest.fixture
-def blocked(monkeypatch):
-    monkeypatch.setattr(llm, "ALLOW_MODEL_REQUESTS", False)
+def blocked():
+    with registry.requests_allowed(False):
+        yield
 
 
 @pytest.fixture
-def allowed(monkeypatch):
-    monkeypatch.setattr(llm, "ALLOW_MODEL_REQUESTS", True)
+def allowed(real_models):
+    yield
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +141,7 @@ def test_unknown_local_model(allowed, tmp_path):
 
 def test_blocked_local_does_not_touch_the_model(blocked, monkeypatch):
     monkeypatch.setattr(model_files, "ensure_local_model", lambda *a, **k: pytest.fail("joined"))
-    with pytest.raises(ConfigError, match="ALLOW_MODEL_REQUESTS"):
+    with pytest.raises(ConfigError, match="blocked"):
         get_chat_model("local:qwen2.5-coder-1.5b-instruct-q4_k_m")
 
 
@@ -189,15 +191,16 @@ def test_fake_callable_stream_stop_and_scripted_errors():
     assert isinstance(err, ModelError)
 
 
-def test_use_fake_chat_model_becomes_the_default(allowed):
-    with use_fake_chat_model(["好的"]) as fake:
+def test_override_makes_the_fake_the_default(allowed):
+    with registry.override(FakeChatModel(["好的"])) as fake:
         assert get_chat_model() is fake
         assert get_chat_model("fake") is fake
         with pytest.raises(ConfigError):
             get_chat_model("local:qwen2.5-coder-1.5b-instruct-q4_k_m")
         assert get_chat_model().invoke("q").content == "好的"
-    assert llm.ALLOW_MODEL_REQUESTS is True
+    assert registry.overridden is None
     assert get_chat_model("fake") is not fake
+    assert isinstance(get_chat_model("openai:x", Settings(openai_base_url="http://127.0.0.1:9/v1")), ChatOpenAI)
 
 
 # --- error translation --------------------------------------------------------------------

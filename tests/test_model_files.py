@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from rag import model_files
 from rag.errors import ModelError
-from rag.model_files import ensure_local_model
+from rag.models import files as model_files
+from rag.models.files import ensure_local_model
 from rag.settings import Settings
 
 CONTENTS = [b"abc" * 1000, b"defg" * 500, b"h"]

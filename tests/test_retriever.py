@@ -1,6 +1,6 @@
 """Hybrid retrieval on the ingested article."""
 
-from rag.retriever import HybridRetriever
+from rag.index.retriever import HybridRetriever
 
 
 def test_results_carry_fused_score_and_component_ranks(article_settings):

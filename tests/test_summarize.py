@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from rag.chunking import split_sentences
 from rag.ingest import ingest
+from rag.models.fake import FakeChatModel
 from rag.summaries import Summarizer, to_markdown
-from rag.testing import FakeChatModel
+from rag.text import split_sentences
 
 MAIN = "廊坊开发区发挥基层党组织战斗堡垒和党员先锋模范作用快速有效处置疫情 党旗飘在第一线 堡垒筑在最前沿"
 
@@ -116,9 +116,10 @@ def test_cli_json_and_unknown_section(article_settings):
     from typer.testing import CliRunner
 
     from rag.cli import app
-    from rag.testing import use_fake_chat_model
+    from rag.models import registry
+    from rag.models.fake import FakeChatModel
 
-    with use_fake_chat_model(extractive):
+    with registry.override(FakeChatModel(extractive)):
         res = CliRunner().invoke(app, ["summarize", "--all", "--json", "--length", "short"])
         assert res.exit_code == 0, res.output
         rows = json.loads(res.stdout)

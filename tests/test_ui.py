@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.testing import use_fake_chat_model
+from rag.models import registry
+from rag.models.fake import FakeChatModel
 from ui import render
 from ui.i18n import TEXT, lang_of, msg
 
@@ -107,7 +108,7 @@ def test_debug_rows_show_both_ranks_and_the_fused_score():
 
 
 def test_document_view_marks_every_chunk_and_caption(article_settings):
-    from rag.store import Store
+    from rag.index.store import Store
 
     store = Store(article_settings)
     [doc_id] = [d["doc_id"] for d in store.list_documents()]
@@ -139,7 +140,7 @@ def test_chat_streams_then_shows_the_checked_answer_with_linked_cards(article_se
     from ui.context import AppContext
 
     ctx = AppContext(article_settings)
-    with use_fake_chat_model(lambda m: f"化辛小区是{FACT}[{number_of(m, FACT)}]。"):
+    with registry.override(FakeChatModel(lambda m: f"化辛小区是{FACT}[{number_of(m, FACT)}]。")):
         frames = run_chat(ctx, "化辛小区是哪两个村的回迁安置小区?", request=ZH)
     streaming = [f for f in frames if 'class="streaming"' in f[0][-1]["content"]]
     assert len(streaming) > 5  # tokens arrive one by one
@@ -161,7 +162,7 @@ def test_follow_up_keeps_each_answers_links_on_its_own_cards(article_settings):
         return f"化辛小区是{FACT}[{number_of(m, FACT)}]。"
 
     ctx = AppContext(article_settings)
-    with use_fake_chat_model(reply):
+    with registry.override(FakeChatModel(reply)):
         turns = run_chat(ctx, "化辛小区是哪两个村的回迁安置小区?")[-1][2]
         messages, sources, turns, *_ = run_chat(ctx, "那退役军人呢?", turns)[-1]
     assert "截至3月19日,全区有多少名退役军人加入了志愿先锋队?" in messages[-1]["content"]
@@ -186,7 +187,7 @@ def test_empty_store_and_missing_model_are_messages_not_crashes(settings, articl
 def test_an_unexpected_bug_is_logged_and_shown_briefly(article_settings, caplog):
     from ui.context import AppContext
 
-    with use_fake_chat_model([KeyError("boom")]):
+    with registry.override(FakeChatModel([KeyError("boom")])):
         messages, *_ = run_chat(AppContext(article_settings), "化辛小区是哪两个村的回迁安置小区?", request=ZH)[-1]
     assert "服务内部出错(KeyError)" in messages[-1]["content"] and "Traceback" not in messages[-1]["content"]
     assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
@@ -277,7 +278,7 @@ def test_summaries_of_a_section_link_to_their_quotes(article_settings):
     def fake(m):  # one map call per chunk: only the chunk holding FACT yields a sentence
         return f"化辛小区是{FACT}[1]。" if FACT in m[-1].content else "资料中没有相关信息。"
 
-    with use_fake_chat_model(fake):
+    with registry.override(FakeChatModel(fake)):
         html, download = summaries.run(ctx, doc_id, section, False, "short", "zh", False, None, None)
     assert 'class="summary"' in html and "new" in html
     links = re.findall(r'href="#(sum1-\d+)"', html)

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from rag.testing import FakeChatModel, use_fake_chat_model
+from rag.models import registry
+from rag.models.fake import FakeChatModel
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,20 +121,16 @@ def serve(settings):
 def app_url(article_data_dir, tmp_path_factory):
     import shutil
 
-    import rag.testing
     from rag.settings import Settings
 
     data = tmp_path_factory.mktemp("ui-store") / "data"
     shutil.copytree(article_data_dir, data)
-    with use_fake_chat_model(scripted_reply):
-        saved = rag.testing.active_fake
-        rag.testing.active_fake = SlowFake(scripted_reply)
+    with registry.override(SlowFake(scripted_reply)):
         demo, url = serve(Settings(data_dir=data))
         try:
             yield url
         finally:
             demo.close()
-            rag.testing.active_fake = saved
 
 
 @pytest.fixture(scope="module")
@@ -453,14 +450,10 @@ def test_empty_store_is_explained_on_every_tab(browser, settings):
 
 
 @pytest.mark.slow
-def test_real_local_model_answers_in_chinese_with_a_citation(browser, article_settings, monkeypatch):
-    import rag.llm
-    import rag.testing
-    from rag import model_files
+def test_real_local_model_answers_in_chinese_with_a_citation(browser, article_settings, real_models):
+    from rag.models import files as model_files
     from rag.settings import Settings
 
-    monkeypatch.setattr(rag.testing, "active_fake", None)
-    monkeypatch.setattr(rag.llm, "ALLOW_MODEL_REQUESTS", True)
     # The bundled model as prepared in the real data dir (joined once, 1.1 GB), used by path.
     model = model_files.ensure_local_model(Settings(data_dir=Settings.model_fields["data_dir"].default_factory()))
     demo, url = serve(article_settings.model_copy(update={"chat_model": f"local:{model}"}))

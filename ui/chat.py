@@ -23,6 +23,7 @@ import re
 
 import gradio as gr
 
+from rag.answering.events import Done, Draft, Retry, Rewritten, SourcesFound, Translated
 from rag.errors import StoreError
 
 from .context import AppContext, Problem, problem
@@ -106,7 +107,7 @@ def render_sources(turns: list[dict], lang: str, live: dict | None = None) -> st
 
 
 def history_of(turns: list[dict]):
-    from rag.answer import Turn
+    from rag.answering import Turn
 
     return [Turn(t["question"], t["answer"]["answer"]) for t in turns if t.get("answer")]
 
@@ -141,27 +142,26 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
     try:
         chain = ctx.chain(overrides)
         for event in chain.stream(question, history_of(turns)):
-            kind = event["type"]
-            if kind in ("rewrite", "translation"):
-                if kind == "rewrite":
-                    rewritten = event["text"]
+            if isinstance(event, Rewritten | Translated):
+                if isinstance(event, Rewritten):
+                    rewritten = event.text
                 else:
-                    translated = event["text"]
+                    translated = event.text
                 yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""
-            elif kind == "contexts":
-                live = {"contexts": event["contexts"], "citations": []}
+            elif isinstance(event, SourcesFound):
+                live = {"contexts": [c.to_dict() for c in event.contexts], "citations": []}
                 yield (
                     frame(bubble()), render_sources(turns, lang, live),
                     turns, gr.skip(), debug_table(live["contexts"], [], lang), "",
                 )
-            elif kind == "retry":  # the model is asked again: what it streamed so far is void
+            elif isinstance(event, Retry):  # the model is asked again: what it streamed so far is void
                 text = ""
                 yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""
-            elif kind == "token":
-                text += event["text"]
+            elif isinstance(event, Draft):
+                text += event.text
                 yield frame(bubble()), gr.skip(), turns, gr.skip(), gr.skip(), ""
-            elif kind == "answer":
-                record = answer_record(event["answer"])
+            elif isinstance(event, Done):
+                record = answer_record(event.answer)
                 turns = turns + [{"question": question, "answer": record}]
                 yield (
                     render_messages(turns, lang), render_sources(turns, lang), turns,

@@ -57,7 +57,7 @@ class AppContext:
     @property
     def store(self):
         if self._store is None:
-            from rag.store import Store
+            from rag.index.store import Store
 
             self._store = Store(self.base)
         return self._store
@@ -69,9 +69,9 @@ class AppContext:
         key = (tuple(sorted((overrides or {}).items())), self.generation)
         with self._lock:
             if key not in self._chains:
-                from rag.answer import AnswerChain
-                from rag.llm import get_chat_model
-                from rag.retriever import HybridRetriever
+                from rag.answering import AnswerChain
+                from rag.index.retriever import HybridRetriever
+                from rag.models import get_chat_model
 
                 s = self.settings_for(overrides)
                 retriever = HybridRetriever.from_settings(s, store=self.store)

@@ -27,10 +27,10 @@ MODES = ("hybrid", "bm25", "dense")
 
 
 def providers(ctx: AppContext) -> list[str]:
-    from rag import testing
+    from rag.models import registry
 
     out = ["local", "openai"]
-    if testing.active_fake is not None or ctx.base.chat_model.startswith("fake"):
+    if registry.overridden is not None or ctx.base.chat_model.startswith("fake"):
         out.append("fake")
     return out
 
@@ -49,7 +49,7 @@ def initial(ctx: AppContext) -> dict:
 
 def overrides_from(provider: str, name: str, endpoint: str, api_key: str, top_k, context_chars, lang: str) -> dict:
     """The overrides for these form values, or ConfigError saying what is wrong."""
-    from rag.llm import parse_spec
+    from rag.models import parse_spec
 
     provider, name, endpoint = (provider or "").strip(), (name or "").strip(), (endpoint or "").strip()
     spec = provider if provider == "fake" and not name else f"{provider}:{name}"
@@ -86,7 +86,7 @@ def apply(ctx: AppContext, provider, name, endpoint, api_key, top_k, context_cha
 def test_connection(ctx: AppContext, provider, name, endpoint, api_key, top_k, context_chars, request: gr.Request | None):
     from langchain_core.messages import HumanMessage
 
-    from rag.llm import get_chat_model, translate_model_error
+    from rag.models import get_chat_model, translate_model_error
 
     lang = lang_of(request)
     try:
@@ -108,8 +108,7 @@ def test_connection(ctx: AppContext, provider, name, endpoint, api_key, top_k, c
 
 def debug_search(ctx: AppContext, query: str, mode: str, overrides: dict | None, request: gr.Request | None):
     """Returns (debug rows, status html)."""
-    from rag.evaluation import context_record
-    from rag.retriever import HybridRetriever
+    from rag.index.retriever import Context, HybridRetriever
 
     lang = lang_of(request)
     if not (query or "").strip():
@@ -117,7 +116,7 @@ def debug_search(ctx: AppContext, query: str, mode: str, overrides: dict | None,
     try:
         s = ctx.settings_for(overrides)
         retriever = HybridRetriever.from_settings(s, store=ctx.store, mode=mode if mode in MODES else "hybrid")
-        contexts = [context_record(d) for d in retriever.invoke(query)]
+        contexts = [Context.from_document(d).to_dict() for d in retriever.invoke(query)]
     except Exception as exc:  # noqa: BLE001
         p = problem(exc, lang)
         return gr.skip(), error_html(p.message, lang, p.hint)

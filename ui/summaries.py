@@ -84,7 +84,7 @@ def run(
             progress((int(done), int(total) if total else None), desc=f"{msg('summarizing', lang)} {label}".strip())
 
     try:
-        from rag.llm import get_chat_model
+        from rag.models import get_chat_model
 
         s = ctx.settings_for(overrides)
         llm = get_chat_model(s.chat_model if overrides and "chat_model" in overrides else None, settings=s)

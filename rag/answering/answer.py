@@ -1,0 +1,47 @@
+"""What the chain returns: the checked ``Answer`` (or refusal) and a chat ``Turn``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rag.answering.citations import Citation
+from rag.index.retriever import Context
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)
+    rewritten_question: str | None = None
+    translated_question: str | None = None
+    language: str = "zh"
+    raw_answer: str = ""
+    dropped: list[dict] = field(default_factory=list)  # sentences removed by the check, with reasons
+    refusal_reason: str | None = None
+    timings: dict = field(default_factory=dict)
+    model_calls: list[tuple[list, str]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "translated_question": self.translated_question,
+            "answer": self.text,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "contexts": [c.to_dict() for c in self.contexts],
+            "raw_answer": self.raw_answer,
+            "dropped": self.dropped,
+            "timings": self.timings,
+        }
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str

@@ -1,0 +1,185 @@
+"""Answerability: does a supported answer address what the question asks?
+
+A sentence can be true to its source and still not answer the question: asked how
+many *trucks* the bureau owns, a small model happily cites "每天出动12台次" (daily
+truck *trips*). Two checks catch such near-miss answers:
+
+* **measure words** -- a question asking 多少/几 + a measure word (辆, 名, 次, 家 ...)
+  or 几成 / 多大年纪 / 多久 is answered only if the answer states a number with a
+  measure word of the same kind (名 = 人 = 位; 次 = 人次; 台次 is trips, not
+  vehicles). English questions are read directly ("how many garbage *trucks*",
+  "how old", "what share"), not through their machine translation. ``个``, unknown
+  measure words and questions with any quantity of an unknown kind are not judged.
+* **the asked role** -- "退役军人志愿先锋队的队长是谁?" is answered only by chunks
+  that mention a 队长: a volunteer's name from a chunk about volunteers is not
+  the captain's. The role is the last word before 是谁 / 叫什么 / 是哪位; vague
+  ones (人, 负责人, 名字) are not judged.
+* **named entities** -- names the question mentions (e.g. a village resolved from
+  English pinyin by ``pinyin_names``) must occur in the chunks the answer cites, so a
+  fact about another village is not passed off as the answer.
+
+Shortcut: measure words are a hand-written table of common Chinese classifiers,
+grouped by what they count; they are not parsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import NUMBER_PATTERN, is_cjk, strip_marks
+
+# Each group counts one kind of thing; a question and its answer must agree on it.
+UNIT_GROUPS: dict[str, tuple[str, ...]] = {
+    "people": ("名", "人", "位"),
+    "vehicles": ("辆", "台", "部", "架"),
+    "times": ("次", "人次", "车次", "台次", "趟", "轮", "批次"),
+    "organisations": ("家", "所"),
+    "teams": ("支", "队"),
+    "households": ("户",),
+    "money": ("元", "万元", "亿元", "千元"),
+    "duration": ("天", "日", "小时", "个小时", "分钟", "周", "个月", "年"),
+    "distance": ("公里", "千米", "米"),
+    "share": ("%", "％", "成", "百分之"),
+    "age": ("岁",),
+    "items": ("张", "份", "件", "套", "箱", "吨"),
+}
+_UNIT_OF = {u: g for g, units in UNIT_GROUPS.items() for u in units}
+_UNITS_RE = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
+_NUM = NUMBER_PATTERN
+
+# 多少辆 / 几个小时 / 多少名 (个 before a measure word is skipped: 几个小时 -> 小时)
+_ASKED_RE = re.compile(rf"(?:多少|几)(?:个(?=小时|月))?({_UNITS_RE})")
+_ASKED_PHRASES = {
+    "share": re.compile(r"几成|百分之几|多大比例|比例是多少|占比"),
+    "age": re.compile(r"多大年纪|多大岁数|年龄"),
+    "duration": re.compile(r"多久|多长时间"),
+    "money": re.compile(r"多少钱|金额"),
+}
+_STATED_RE = re.compile(rf"{_NUM}\s*(?:余|多)?\s*({_UNITS_RE})")
+_PERCENT_RE = re.compile(rf"百分之{_NUM}|{_NUM}\s*[%％]")
+
+
+_ANY_ASKED_RE = re.compile(r"多少|几(?!乎)")
+
+# English: the noun after "how many" names what is counted ("how many garbage trucks does ...")
+EN_NOUNS: dict[str, tuple[str, ...]] = {
+    "people": (
+        "people", "persons", "workers", "employees", "staff", "residents", "villagers", "veterans",
+        "volunteers", "officers", "police", "policemen", "personnel", "doctors", "nurses", "members",
+        "cadres", "drivers", "patients", "soldiers", "guards", "students", "teachers", "children",
+    ),
+    "vehicles": ("trucks", "vehicles", "cars", "buses", "lorries", "vans"),
+    "times": ("tests", "times", "trips", "rounds", "inspections", "checks"),
+    "organisations": ("companies", "enterprises", "firms", "businesses", "suppliers", "factories"),
+    "teams": ("teams", "squads", "groups"),
+    "households": ("households", "families", "homes"),
+    "items": ("passes", "permits", "masks", "certificates", "suits"),
+    "duration": ("days", "hours", "minutes", "weeks", "months", "years"),
+    "distance": ("kilometres", "kilometers", "km", "metres", "meters", "miles"),
+}
+_EN_KIND = {w: g for g, words in EN_NOUNS.items() for w in words}
+_EN_IRREGULAR = {"people", "police", "personnel", "staff", "children", "km"}
+_EN_STOP = set(
+    "do does did is are was were have has had will would can could of in on at for from to by with per "
+    "the a an there that which who this these those and or".split()
+)
+_EN_PHRASES = {
+    "age": re.compile(r"\bhow old\b", re.I),
+    "money": re.compile(r"\bhow much money\b|\bhow much\b[^?]*\b(cost|spend|spent|pay|paid)\b", re.I),
+    "share": re.compile(r"\bwhat (share|percentage|proportion|fraction|percent)\b", re.I),
+    "distance": re.compile(r"\bhow (long|far)\b[^?]*\b(km|kilomet\w*|metres|meters|miles)\b", re.I),
+    "duration": re.compile(r"\bhow long\b", re.I),
+}
+
+
+def _asked_zh(question: str) -> set[str] | None:
+    groups = {_UNIT_OF[m.group(1)] for m in _ASKED_RE.finditer(question)}
+    rest = _ASKED_RE.sub("", question)
+    for group, rx in _ASKED_PHRASES.items():
+        if rx.search(rest):
+            groups.add(group)
+            rest = rx.sub("", rest)
+    return None if _ANY_ASKED_RE.search(rest) else groups  # 多少村民: a kind we cannot tell
+
+
+def _asked_en(question: str) -> set[str] | None:
+    groups: set[str] = set()
+    for group, rx in _EN_PHRASES.items():
+        if rx.search(question) and not (group == "duration" and "distance" in groups):
+            groups.add(group)
+    for m in re.finditer(r"\bhow many\b", question, re.I):
+        head = None
+        for word in re.findall(r"[A-Za-z-]+", question[m.end() :])[:4]:
+            word = word.lower()
+            if word in _EN_STOP:
+                break
+            if word in _EN_IRREGULAR or (word.endswith("s") and not word.endswith("ss")):
+                head = word
+                break
+        if head not in _EN_KIND:
+            return None
+        groups.add(_EN_KIND[head])
+    if re.search(r"\bhow much\b", question, re.I) and "money" not in groups:
+        return None
+    return groups
+
+
+def asked_groups(question: str) -> set[str] | None:
+    """What kinds of quantity the question asks for: empty when it asks none, None when it
+    asks one whose kind cannot be told (then nothing is judged)."""
+    return _asked_zh(question) if is_cjk(question) else _asked_en(question)
+
+
+def stated_groups(answer: str) -> set[str]:
+    """What kinds of quantity the answer states (a number followed by a known measure word)."""
+    groups = {_UNIT_OF[m.group(1)] for m in _STATED_RE.finditer(answer)}
+    if _PERCENT_RE.search(answer):
+        groups.add("share")
+    return groups
+
+
+def has_number(text: str) -> bool:
+    return bool(re.search(rf"{_NUM}", text))
+
+
+def quantity_mismatch(question: str, answer: str) -> str | None:
+    """Why ``answer`` does not give the quantity ``question`` asks for, or None when it may.
+
+    Only judged when the question asks for quantities of known kinds only; then the
+    answer must state some number, and if any of its numbers carry a known measure
+    word, at least one must be of an asked kind.
+    """
+    asked = asked_groups(question)
+    if not asked:
+        return None
+    answer = strip_marks(answer)
+    stated = stated_groups(answer)
+    if not has_number(answer):
+        return "the question asks for a quantity and the answer states none"
+    if stated and not stated & asked:
+        return f"the question asks for {'/'.join(sorted(asked))}, the sources give {'/'.join(sorted(stated))}"
+    return None
+
+
+_WHO_RE = re.compile(r"([\u4e00-\u9fff]{2,})(?:是谁|叫什么名字|叫什么|是哪位|姓什么|的名字是什么|的名字叫什么|的姓名)")
+_FUNCTION_TAGS = set("dupcryz")  # jieba part-of-speech tags: adverbs, particles, pronouns ...
+_VAGUE_ROLES = {"人", "人员", "负责人", "名字", "姓名", "同志", "那位", "这位", "领导", "人物", "一位", "哪位", "谁"}
+
+
+def asked_role(question: str) -> str | None:
+    """The role a who-question asks about (队长 in "…的队长是谁?"), or None."""
+    import jieba.posseg
+
+    m = _WHO_RE.search(question)
+    if not m:
+        return None
+    words = [w for w in jieba.posseg.lcut(m.group(1)) if w.word.strip()]
+    while words and words[-1].flag[:1] in _FUNCTION_TAGS:  # 分别, 又, 的 ... are not the role
+        words.pop()
+    role = words[-1].word if words else ""
+    return role if len(role) >= 2 and role not in _VAGUE_ROLES else None
+
+
+def missing_entities(entities: list[str], cited_text: str) -> list[str]:
+    """Entities named in the question that the cited chunks never mention."""
+    return [e for e in entities if e not in cited_text]

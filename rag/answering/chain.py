@@ -1,0 +1,308 @@
+"""The answer chain: rewrite -> translate -> retrieve -> numbered sources -> model -> checked answer.
+
+``AnswerChain.stream()`` yields typed events (``rag.answering.events``) as they happen
+and ends with ``Done(answer)``; ``invoke()`` returns the final ``Answer``. The model call
+is an LCEL pipeline (messages | chat model | string parser) over prompts rendered
+strictly from ``prompts/``. What the model wrote is never returned unchecked:
+``citations.Checker`` keeps, re-points or drops each sentence, and the answer becomes a
+refusal in the question's language when retrieval found nothing, when the model says
+the sources have no answer, or when no sentence survives the check. Planted
+instructions inside documents are cut out of the sources before the model sees them.
+
+Questions in other languages than the sources (English about Chinese text) are
+translated into Chinese first, answered and checked in Chinese -- where the small local
+model is reliable and the checks are exact -- and the checked answer is translated back
+with its ``[n]`` markers and followed by the checked Chinese sentences in brackets; a
+translation that changes a number or loses a marker is not used. Pinyin names in such
+questions ("Naizifang") are first looked up in the corpus (``pinyin_names``) and written
+next to the name, so the translation cannot garble them.
+
+A checked answer must also address the question (``answerability``): asked for a count
+of vehicles, a number of trips is a refusal, and a name the question gives must occur
+in the cited chunks. Shortcut: the language is zh when the question is mostly CJK, else en.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import RunnableLambda
+
+import prompts
+from rag.answering import answerability, pinyin_names
+from rag.answering.answer import Answer, Turn
+from rag.answering.citations import Checker, CheckResult, Source
+from rag.answering.events import (
+    Done,
+    Draft,
+    Event,
+    Refused,
+    Retry,
+    Rewritten,
+    Sentence,
+    SourcesFound,
+    Translated,
+)
+from rag.index.retriever import Context, within_budget
+from rag.models import model_errors
+from rag.settings import Settings, get_settings
+from rag.text import detect_language, is_cjk, join_cited, mark_numbers, numbers
+
+REFUSAL = {
+    "zh": "资料中没有相关信息,无法回答这个问题。",
+    "en": "The documents do not contain this information, so I cannot answer.",
+}
+REFUSAL_RE = re.compile(
+    r"资料中没有|没有相关信息|没有提(到|及)|未提(到|及)|并未|无法回答|无法确定|不知道|没有说明|未说明|没有具体|未给出|没有给出"
+    r"|do(es)? not (contain|mention|say|specify|provide|state|include)|no information|not mentioned"
+    r"|cannot (be )?(answer|determine)|not (specified|stated|provided)|unknown",
+    re.I,
+)
+ENTITY_MAX_SHARE = 0.2  # names in more of the chunks than this are the page's setting, not a subject
+
+
+@dataclass
+class _Run:
+    """One question on its way through the chain."""
+
+    question: str
+    lang: str
+    t0: float = field(default_factory=time.perf_counter)
+    timings: dict = field(default_factory=dict)
+    calls: list = field(default_factory=list)
+    rewritten: str | None = None
+    translated: str | None = None
+    asked: str = ""  # the question as the model reads it
+    query: str = ""  # what retrieval sees
+    entities: list[str] = field(default_factory=list)  # names the cited chunks must mention
+    contexts: list[Context] = field(default_factory=list)
+
+    def mark(self, key: str, since: float | None = None) -> None:
+        self.timings[key] = round(time.perf_counter() - (self.t0 if since is None else since), 4)
+
+    def done(self, text: str, refused: bool, citations=(), raw="", dropped=(), reason=None) -> Done:
+        self.mark("answer_s")
+        return Done(
+            Answer(
+                question=self.question, text=text, refused=refused, citations=list(citations),
+                contexts=self.contexts, rewritten_question=self.rewritten, translated_question=self.translated,
+                language=self.lang, raw_answer=raw, dropped=list(dropped), refusal_reason=reason,
+                timings=self.timings, model_calls=self.calls,
+            )
+        )
+
+    def refuse(self, reason: str, raw: str = "", dropped=()) -> Iterator[Event]:
+        yield Refused(REFUSAL[self.lang], reason)
+        yield self.done(REFUSAL[self.lang], True, raw=raw, dropped=dropped, reason=reason)
+
+
+def _message_text(chunk) -> str:
+    return chunk if isinstance(chunk, str) else getattr(chunk, "content", "") or ""
+
+
+class AnswerChain:
+    def __init__(self, settings: Settings | None = None, retriever=None, llm=None, embeddings=None):
+        self.settings = settings or get_settings()
+        if retriever is None:
+            from rag.index.retriever import HybridRetriever
+
+            retriever = HybridRetriever.from_settings(self.settings)
+        if llm is None:
+            from rag.models import get_chat_model
+
+            llm = get_chat_model(settings=self.settings)
+        self.retriever = retriever
+        self.llm = llm
+        self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
+        self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
+        self._names: tuple[tuple | None, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
+
+    # -- model calls ------------------------------------------------------------------
+    def _stream_model(self, messages: list) -> Iterator[str]:
+        with model_errors():
+            for piece in self._generate.stream(messages):
+                yield _message_text(piece)
+
+    def _complete(self, prompt: str, calls: list) -> str:
+        messages = [HumanMessage(prompt)]
+        out = "".join(self._stream_model(messages)).strip()
+        calls.append((messages, out))
+        return out
+
+    def rewrite(self, question: str, history: list[Turn], calls: list) -> str:
+        """A standalone version of a follow-up question, from the chat history."""
+        out = self._complete(prompts.render("rewrite", history=history[-3:], question=question), calls)
+        line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(独立问题|改写后的问题|问题|standalone question)\s*[:：]\s*", "", line, flags=re.I)
+        line = line.strip("\"'“”「」 ")
+        if not line or len(line) > max(120, 4 * len(question)):
+            return f"{history[-1].question} {question}"
+        return line
+
+    def translate_question(self, question: str, calls: list) -> str:
+        out = self._complete(prompts.render("translate_question", question=question), calls)
+        line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
+        line = re.sub(r"^(中文问题|问题)\s*[:：]\s*", "", line).strip("\"'“”「」 ")
+        return line if is_cjk(line) and len(line) <= 4 * len(question) else question
+
+    def translate_answer(self, answer: str, calls: list) -> str | None:
+        """English version of a checked Chinese answer, or None when the translation is unfaithful."""
+        out = self._complete(prompts.render("translate_answer", answer=answer), calls)
+        out = re.sub(r"^(English translation|Translation)\s*[:：]\s*", "", out.strip(), flags=re.I).strip()
+        months = set(re.findall(r"(\d{1,2})月", answer))  # "3月" becomes "March"
+        kept = numbers(answer) - months <= numbers(out) <= numbers(answer)
+        if not out or not kept or set(mark_numbers(out)) != set(mark_numbers(answer)):
+            return None
+        return out
+
+    def pinyin_names(self, question: str) -> list[tuple[str, str, float]]:
+        """(English spelling, Chinese name, share of chunks naming it) for pinyin names in ``question``."""
+        store = getattr(self.retriever, "store", None)
+        if store is None:
+            return []
+        index = getattr(self.retriever, "lexical_index", None)
+        key = tuple(index.ids) if index is not None else None  # the indexed chunks, known without I/O
+        if self._names is None or key is None or self._names[0] != key:
+            texts = [r[1] for r in store.all_chunks()]
+            self._names = (key, pinyin_names.build_table(texts), texts)
+        _, table, texts = self._names
+        found = pinyin_names.find_names(question, table)
+        return [(en, zh, sum(zh in t for t in texts) / max(1, len(texts))) for en, zh in found]
+
+    # -- the steps ------------------------------------------------------------------------
+    def _understand(self, run: _Run, history: list[Turn]) -> Iterator[Event]:
+        """Rewrite a follow-up; for a question in another language, find its pinyin names and
+        translate it (the translation only helps retrieval; the model reads the question)."""
+        if history:
+            run.rewritten = self.rewrite(run.question, history, run.calls)
+            run.mark("rewrite_s")
+            yield Rewritten(run.rewritten)
+        run.query = run.asked = run.rewritten or run.question
+        if run.lang == "zh":
+            return
+        found = self.pinyin_names(run.query)
+        run.asked = pinyin_names.annotate(run.query, [(en, zh) for en, zh, _ in found])
+        # a name in most chunks (the city the whole page is about) says nothing about one chunk
+        run.entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
+        translated = self.translate_question(run.asked, run.calls)
+        run.query = run.asked
+        if translated != run.asked:  # else: no usable translation, answer in the question's language
+            run.translated = translated
+            run.query = f"{translated}\n{run.asked}"
+            yield Translated(translated)
+
+    def _retrieve(self, run: _Run) -> list[Source]:
+        t = time.perf_counter()
+        docs = self.retriever.invoke(run.query)
+        docs = docs[: len(within_budget([d.page_content for d in docs], self.settings.context_chars))]
+        run.mark("retrieve_s", since=t)
+        run.contexts = [Context.from_document(d) for d in docs]
+        return [Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end) for i, c in enumerate(run.contexts, 1)]
+
+    def _draft(self, run: _Run, passages: list[dict]) -> Generator[Event, None, str]:
+        """Ask the model; yields its pieces as ``Draft`` events and returns the whole reply."""
+        lang = "zh" if run.translated else run.lang  # answer in the sources' language, translate after
+        question = f"{run.asked}(请用中文回答)" if run.translated else run.query
+        messages = [
+            SystemMessage(prompts.render(f"answer_system_{lang}")),
+            HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
+        ]
+        pieces: list[str] = []
+        for piece in self._stream_model(messages):
+            if piece:
+                if "ttft_s" not in run.timings:
+                    run.mark("ttft_s")
+                pieces.append(piece)
+                yield Draft(piece)
+        raw = "".join(pieces).strip()
+        run.calls.append((messages, raw))
+        return raw
+
+    def _conclude(self, run: _Run, raw: str, checker: Checker, sources: list[Source]) -> Iterator[Event]:
+        """Check the model's reply; yield the kept sentences and the answer, or a refusal."""
+        t = time.perf_counter()
+        if not raw or REFUSAL_RE.search(raw):
+            run.mark("check_s", since=t)
+            yield from run.refuse("the model found no answer in the sources", raw=raw)
+            return
+        result = checker.check(raw)
+        run.mark("check_s", since=t)
+        dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
+        if not result.citations:
+            yield from run.refuse("no sentence is supported by the sources", raw=raw, dropped=dropped)
+            return
+        cited = [src for src in sources if src.n in {c.n for c in result.citations}]
+        miss = self.off_focus(run.asked, run.translated, result.text, cited, run.entities)
+        if miss:
+            yield from run.refuse(miss, raw=raw, dropped=dropped)
+            return
+        yield from _sentences(result)
+        text = result.text
+        if run.translated:
+            english = self.translate_answer(text, run.calls)
+            if english is None:
+                dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
+            # A small model's translation can drop or garble names: the checked answer in the
+            # sources' language follows, so nothing the sources say is lost.
+            text = f"{english}\n\n({text})" if english else text
+        yield run.done(text, False, result.citations, raw=raw, dropped=dropped)
+
+    # -- the chain ----------------------------------------------------------------------
+    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
+        history = [h if isinstance(h, Turn) else Turn(*h) for h in (history or [])]
+        run = _Run(question, detect_language(question))
+        yield from self._understand(run, history)
+        sources = self._retrieve(run)
+        yield SourcesFound(run.contexts)
+        if not sources:
+            yield from run.refuse("no sources retrieved")
+            return
+        index = getattr(self.retriever, "lexical_index", None)
+        checker = Checker(sources, self.embeddings, idf=index.idf if index else None, question=run.query)
+        passages = [
+            {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker.usable[src.n] or "…"}
+            for src in sources
+        ]
+        raw = yield from self._draft(run, passages)
+        if (not raw or REFUSAL_RE.search(raw)) and len(passages) > 1:
+            # A small model loses an answer among several passages (often a paraphrased one);
+            # asked again with the best-ranked passage alone it finds it. What it then says
+            # is checked like any answer, so a near miss is still refused.
+            yield Retry("the model found no answer; asking again with the best source alone")
+            raw = yield from self._draft(run, passages[:1])
+        yield from self._conclude(run, raw, checker, sources)
+
+    def off_focus(
+        self, question: str, translated: str | None, answer: str, cited: list[Source], entities: list[str]
+    ) -> str | None:
+        """Why a checked ``answer`` citing ``cited`` does not answer ``question`` (``answerability``), or None."""
+        mismatch = answerability.quantity_mismatch(question, answer)
+        if mismatch:
+            return mismatch
+        cited_text = "".join(f"{src.section}{src.text}" for src in cited)
+        role = answerability.asked_role(translated or question)
+        index = getattr(self.retriever, "lexical_index", None)
+        # a translated role may be a word the documents never use: judged only when they do
+        known = not translated or (index is not None and role in index.df)
+        if role and known and role not in cited_text:
+            return f"the question asks about a {role}, which the cited sources do not mention"
+        missing = answerability.missing_entities(entities, cited_text)
+        return f"the cited sources do not mention {', '.join(missing)}" if missing else None
+
+    def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
+        for event in self.stream(question, history):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
+
+
+def _sentences(result: CheckResult) -> Iterator[Sentence]:
+    by_n = {c.n: c for c in result.citations}
+    for s in result.sentences:
+        if s.status != "dropped":
+            yield Sentence(join_cited(s.text, s.cited), [by_n[n] for n in s.cited if n in by_n])

@@ -1,0 +1,252 @@
+"""Citations as data: parse ``[n]`` markers, check every sentence against its
+sources, re-point or drop what the sources do not support, and cut quotes.
+
+A sentence is *supported* by a set of chunks when
+
+* every number in it (digits, e.g. 181, 3, 19 in "3月19日") occurs as a number
+  in those chunks (where Chinese numerals count too: 两个小时 vouches for "2"), and
+* its key terms (jieba words of 2+ characters that also occur somewhere in the
+  retrieved contexts) occur in those chunks -- at least ``TERM_SHARE`` of them --
+  and each number is *anchored*: the chunk sentence that holds it carries more
+  than ``ANCHOR_SHARE`` of the terms' weight (rarity, IDF over the whole index
+  when given) or nearly as much as the best-matching sentence, so a number
+  borrowed from an unrelated sentence fails; for a sentence in another language than the chunks
+  (an English answer about Chinese text) the check is the number rule plus
+  multilingual embedding similarity instead.
+* when the question is known, the sentence's *own* terms -- those the question
+  does not already contain, i.e. what the sentence claims -- weigh at least
+  ``TERM_SHARE`` of their rarity (IDF) in the cited chunks: echoing the question
+  is paraphrase, but the answer's names and facts must come from the source.
+
+A sentence whose cited chunk fails is re-pointed to the context chunk that
+supports it best, or dropped. Each kept citation carries the exact supporting
+``quote`` (the chunk sentence that matches best) with ``start``/``end`` offsets
+into the document's cleaned text. Sentences inside a chunk that look like
+planted instructions ("忽略以上指令…", "ignore previous instructions…") are never
+valid support. Shortcut: key terms come from the BM25 tokenizer, not a parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.index.lexical import tokenize
+from rag.text import is_cjk, join_cited, numbers, split_cited, split_sentences
+
+INJECTION_RE = re.compile(
+    r"(忽略|无视|忘记|不要理会)(掉)?(以上|上面|之前|前面|先前|所有|全部)?(的)?(所有)?(指令|指示|规则|要求|提示)"
+    r"|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)"
+    r"|disregard\s+(all\s+)?(previous|prior|above)|system\s+prompt|你现在是|you are now",
+    re.I,
+)
+TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
+ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
+ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
+CROSS_SIMILARITY = 0.80
+
+
+def key_terms(text: str) -> list[str]:
+    """Content words of 2+ characters; a word inside a longer one (开发 in 开发区) counts once."""
+    terms = [t for t in dict.fromkeys(tokenize(text)) if len(t) >= 2 and not t.isdigit()]
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
+
+
+def looks_injected(text: str) -> bool:
+    return bool(INJECTION_RE.search(text))
+
+
+@dataclass
+class Source:
+    """One numbered context chunk as given to the model."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    section: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    section: str
+    start: int
+    end: int
+    quote: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CheckedSentence:
+    text: str  # without markers
+    cited: list[int]  # source numbers after checking
+    status: str  # kept | repointed | dropped
+    reason: str = ""
+
+
+@dataclass
+class CheckResult:
+    text: str
+    sentences: list[CheckedSentence]
+    citations: list[Citation] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if s.status == "dropped"]
+
+
+class Checker:
+    """Checks answer sentences against the numbered sources of one question."""
+
+    def __init__(self, sources: list[Source], embeddings=None, idf=None, question: str = ""):
+        self.sources = {s.n: s for s in sources}
+        self.question = question
+        self.idf = idf or (lambda term: 1.0)
+        self.embeddings = embeddings
+        self.usable = {s.n: self.usable_text(s) for s in sources}
+        self._context_blob = "".join(self.usable.values())
+        self._vec_cache: dict[str, list[float]] = {}
+
+    @staticmethod
+    def usable_text(source: Source) -> str:
+        """The chunk without sentences that look like planted instructions."""
+        spans = split_sentences(source.text)
+        return "".join(source.text[s:e] for s, e in spans if not looks_injected(source.text[s:e]))
+
+    # -- support --------------------------------------------------------------------
+    def _required_terms(self, sentence: str) -> list[str]:
+        """Key terms the sources could vouch for; words only the question or the model used are
+        paraphrase, and invented facts are caught by the numbers and their anchoring."""
+        return [t for t in key_terms(sentence) if t in self._context_blob]
+
+    def support(self, sentence: str, ns: list[int]) -> float:
+        """0..1 support of ``sentence`` by sources ``ns`` (0 = unsupported)."""
+        ns = [n for n in ns if n in self.sources]
+        if not ns:
+            return 0.0
+        text = "".join(self.usable[n] for n in ns)
+        if not numbers(sentence) <= numbers(text, chinese=True):
+            return 0.0
+        if is_cjk(sentence) or not is_cjk(text):
+            required = self._required_terms(sentence)
+            if not required:
+                return 0.0 if not numbers(sentence) else 0.5
+            if len(required) < 2 and not numbers(sentence):
+                # one shared word proves little ("资料中没有相关信息" vs "相关证件"): judge all its words
+                words = key_terms(sentence)
+                if sum(t in text for t in words) / len(words) < TERM_SHARE:
+                    return 0.0
+            share = sum(t in text for t in required) / len(required)
+            if share < TERM_SHARE or not self._claims_supported(required, text):
+                return 0.0
+            for num in numbers(sentence):
+                if not self._anchored(num, required, ns):
+                    return 0.0
+            return share
+        return self._similarity_support(sentence, text)
+
+    def _claims_supported(self, required: list[str], text: str) -> bool:
+        """Do the cited chunks hold the terms the sentence adds to the question (rarity-weighted)?"""
+        if not self.question:
+            return True
+        own = [t for t in required if t not in self.question]
+        total = sum(self.idf(t) for t in own)
+        return not own or sum(self.idf(t) for t in own if t in text) >= TERM_SHARE * total
+
+    def _anchored(self, num: str, required: list[str], ns: list[int]) -> bool:
+        """Is ``num`` stated in a chunk sentence about what the answer sentence is about?
+
+        The sentence holding it must carry more than ``ANCHOR_SHARE`` of the sentence's
+        key-term weight, or nearly (``ANCHOR_NEAR_BEST``) as much as the best-matching
+        sentence of the cited chunks -- paraphrases share few words with any sentence.
+        """
+        def weight(piece: str) -> float:
+            return sum(self.idf(t) for t in required if t in piece)
+
+        total = sum(self.idf(t) for t in required)
+        sentences = [self.usable[n][s:e] for n in ns for s, e in split_sentences(self.usable[n])]
+        best = max((weight(p) for p in sentences), default=0.0)
+        holding = max((weight(p) for p in self._windows(num, ns)), default=0.0)
+        return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
+
+    def _windows(self, num: str, ns: list[int]) -> list[str]:
+        """Each chunk sentence holding ``num``."""
+        out = []
+        for n in ns:
+            text = self.usable[n]
+            out += [text[s:e] for s, e in split_sentences(text) if num in numbers(text[s:e], chinese=True)]
+        return out
+
+    def _vec(self, text: str) -> list[float]:
+        if text not in self._vec_cache:
+            self._vec_cache[text] = self.embeddings.embed_query(text)
+        return self._vec_cache[text]
+
+    def _similarity_support(self, sentence: str, text: str) -> float:
+        if self.embeddings is None:
+            return 0.5 if numbers(sentence) else 0.0
+        a, b = self._vec(sentence), self._vec(text)
+        sim = sum(x * y for x, y in zip(a, b)) / (
+            (sum(x * x for x in a) ** 0.5) * (sum(y * y for y in b) ** 0.5) or 1.0
+        )
+        return sim if sim >= CROSS_SIMILARITY else 0.0
+
+    # -- quotes -----------------------------------------------------------------------
+    def quote(self, sentence: str, n: int) -> Citation:
+        src = self.sources[n]
+        nums, terms = numbers(sentence), key_terms(sentence)
+        best, best_score = None, -1.0
+        for s, e in split_sentences(src.text):
+            piece = src.text[s:e]
+            if looks_injected(piece):
+                continue
+            score = 2 * len(nums & numbers(piece, chinese=True)) + sum(t in piece for t in terms)
+            if score > best_score:
+                best, best_score = (s, e), score
+        s, e = best if best else (0, len(src.text))
+        return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e])
+
+    # -- the whole answer ---------------------------------------------------------------
+    def check(self, answer: str) -> CheckResult:
+        checked: list[CheckedSentence] = []
+        for sentence, cited in split_cited(answer):
+            valid = [n for n in cited if n in self.sources]
+            if valid and self.support(sentence, valid) > 0:
+                checked.append(CheckedSentence(sentence, valid, "kept"))
+                continue
+            # Re-point: the single source that supports the sentence best.
+            scored = [(self.support(sentence, [n]), n) for n in self.sources]
+            score, best = max(scored, default=(0.0, None))
+            if score > 0:
+                reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
+                checked.append(CheckedSentence(sentence, [best], "repointed", reason))
+            else:
+                checked.append(CheckedSentence(sentence, [], "dropped", self._why(sentence)))
+        return self._assemble(checked)
+
+    def _why(self, sentence: str) -> str:
+        blob = "".join(self.usable.values())
+        missing = numbers(sentence) - numbers(blob, chinese=True)
+        if missing:
+            return f"number(s) {', '.join(sorted(missing))} occur in no source"
+        return "no source supports it"
+
+    def _assemble(self, checked: list[CheckedSentence]) -> CheckResult:
+        parts, citations, seen = [], [], set()
+        for c in checked:
+            if c.status == "dropped":
+                continue
+            parts.append(join_cited(c.text, c.cited))
+            for n in c.cited:
+                if n not in seen:
+                    seen.add(n)
+                    citations.append(self.quote(c.text, n))
+        sep = "" if all(is_cjk(p) for p in parts) else " "
+        return CheckResult(sep.join(parts), checked, sorted(citations, key=lambda x: x.n))

@@ -1,0 +1,79 @@
+"""English questions name Chinese people and places in pinyin; find those names in the corpus.
+
+"What is the name of the Party branch secretary of Naizifang village?" -- a small
+model translates "Naizifang" into any characters that sound alike (宁化, 奶子坊),
+and then neither retrieval nor the checks can see which village is meant. Here
+every run of 2-4 Chinese characters in the ingested chunks is indexed by its
+toneless pinyin (pypinyin, with its phrase dictionary for polyphones), and the
+capitalised words of an English question -- alone or joined with their
+capitalised neighbours ("Zhu Jiangao", "Yangguang Jiahe") -- are looked up in it.
+A hit is a name the corpus really contains: it is added to the question in
+brackets ("Naizifang (乃自房)") before translation, and the answer's citations
+must mention it (``rag.answering.answerability``).
+
+Shortcuts: the table is built from all chunk texts on first use (fine for
+newspaper-sized corpora, not for millions of characters); when several spellings
+share one pinyin the most frequent wins; words under 4 letters are not looked up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+(?:-[a-z]+)?")
+
+
+def build_table(texts: Iterable[str], max_len: int = 4) -> dict[str, str]:
+    """pinyin (lower case, no tones, no spaces) -> the most frequent 2..max_len character spelling."""
+    from pypinyin import lazy_pinyin
+
+    counts: dict[str, Counter] = {}
+    for text in texts:
+        for run in _CJK_RUN.findall(text):
+            syllables = lazy_pinyin(run)
+            if len(syllables) != len(run):  # pypinyin keeps one syllable per character
+                continue
+            for n in range(2, max_len + 1):
+                for i in range(len(run) - n + 1):
+                    key = "".join(syllables[i : i + n])
+                    counts.setdefault(key, Counter())[run[i : i + n]] += 1
+    return {key: spellings.most_common(1)[0][0] for key, spellings in counts.items()}
+
+
+def find_names(question: str, table: dict[str, str]) -> list[tuple[str, str]]:
+    """(English spelling, Chinese name) for the pinyin names in ``question``, longest first."""
+    found: list[tuple[str, str]] = []
+    for line in re.split(r"[.?!,;:()\"]", question):
+        words = [(m.start(), m.end()) for m in _CAPITALISED.finditer(line)]
+        # runs of neighbouring capitalised words ("Zhu Jiangao"), separated by spaces only
+        runs, current = [], []
+        for span in words:
+            if current and line[current[-1][1] : span[0]].strip():
+                runs.append(current)
+                current = []
+            current.append(span)
+        if current:
+            runs.append(current)
+        for run in runs:
+            i = 0
+            while i < len(run):
+                for j in range(len(run), i, -1):  # the longest join first
+                    english = line[run[i][0] : run[j - 1][1]]
+                    key = re.sub(r"[^a-z]", "", english.lower())
+                    if len(key) >= 4 and key in table:
+                        found.append((english, table[key]))
+                        i = j
+                        break
+                else:
+                    i += 1
+    return found
+
+
+def annotate(question: str, names: list[tuple[str, str]]) -> str:
+    """The question with each found name followed by its Chinese spelling: "Naizifang (乃自房)"."""
+    for english, chinese in names:
+        question = question.replace(english, f"{english} ({chinese})", 1)
+    return question

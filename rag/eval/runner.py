@@ -1,0 +1,122 @@
+"""The evaluation runner behind ``rag eval`` (formats: ``docs/eval-format.md``).
+
+Runs each question of a set through retrieval (``--retrieval-only``) or the full
+answer chain, or every section through the summariser, and returns one result record
+per item (the ``results.jsonl`` rows) for ``metrics`` to aggregate and ``report`` to write.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rag.eval.metrics import answer_metrics, mean, retrieval_metrics, summary_metrics
+from rag.eval.questions import Question
+from rag.index.retriever import Context
+
+Progress = Callable[[int, int, str], None]
+
+
+def run_retrieval(
+    questions: list[Question], retriever, budget: int, progress: Progress | None = None
+) -> list[dict]:
+    results = []
+    hits = 0
+    scored = 0
+    for i, q in enumerate(questions, 1):
+        retriever.doc_id = q.doc
+        t0 = time.perf_counter()
+        docs = retriever.invoke(q.question)
+        took = time.perf_counter() - t0
+        contexts = [Context.from_document(d) for d in docs]
+        metrics = retrieval_metrics(q, [c.text for c in contexts], budget)
+        if metrics:
+            scored += 1
+            hits += metrics["evidence_hit"]
+        results.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "type": q.type,
+                "answerable": q.answerable,
+                "answer": None,
+                "refused": None,
+                "citations": [],
+                "contexts": [c.to_dict() for c in contexts],
+                "timings": {"retrieve_s": round(took, 4)},
+                "metrics": metrics,
+            }
+        )
+        if progress:
+            progress(i, len(questions), f"evidence recall {hits}/{scored}")
+    return results
+
+
+def run_answers(
+    questions: list[Question], chain, budget: int, progress: Progress | None = None
+) -> list[dict]:
+    results = []
+    right = 0
+    for i, q in enumerate(questions, 1):
+        chain.retriever.doc_id = q.doc
+        answer = chain.invoke(q.question)
+        metrics = answer_metrics(q, answer, budget)
+        right += metrics["correct"]
+        t = answer.timings
+        results.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "type": q.type,
+                "answerable": q.answerable,
+                "answer": answer.text,
+                "refused": answer.refused,
+                "citations": [c.to_dict() for c in answer.citations],
+                "contexts": [c.to_dict() for c in answer.contexts],
+                "timings": {k: t.get(k) for k in ("retrieve_s", "answer_s", "ttft_s")},
+                "metrics": metrics,
+                "raw_answer": answer.raw_answer,
+                "dropped": answer.dropped,
+            }
+        )
+        if progress:
+            progress(i, len(questions), f"correct {right}/{i}")
+    return results
+
+
+def run_summaries(keypoints: list[dict], settings, llm=None, progress=None, refresh=False) -> tuple[list[dict], dict]:
+    from rag.index.store import Store
+    from rag.summaries import Summarizer
+
+    summarizer = Summarizer(settings, llm=llm)
+    doc_id = summarizer.resolve_doc(None)
+    chunk_text = {cid: text for cid, text, _ in Store(settings).all_chunks(doc_id)}
+    t0 = time.perf_counter()
+    summaries = summarizer.run(doc_id, all_sections=True, refresh=refresh, progress=progress)
+    total_s = time.perf_counter() - t0
+    by_section = {s.section: s for s in summaries}
+    results = []
+    for kp in keypoints:
+        path = summarizer.resolve_section(doc_id, kp["section"])
+        s = by_section[" / ".join(path)]
+        results.append(
+            {"id": kp["id"], "section": s.section, "summary": s.summary,
+             "citations": [c.to_dict() for c in s.citations], "regenerated": s.regenerated,
+             "dropped": s.dropped, "metrics": summary_metrics(s, kp["keypoints"], chunk_text)}
+        )
+    doc = by_section[""]
+    doc_m = summary_metrics(doc, [], chunk_text)
+    all_m = [r["metrics"] for r in results]
+    agg = {
+        "sections": len(results),
+        "coverage": mean([m["coverage"] for m in all_m]),
+        "valid_citation_share": mean([m["valid_citation_share"] for m in all_m] + [doc_m["valid_citation_share"]]),
+        "unsupported_numbers": sum(m["unsupported_numbers"] for m in all_m) + doc_m["unsupported_numbers"],
+        "summarized_sections": len(summaries) - 1,
+        "total_seconds": round(total_s, 2),
+        "all_cached": all(s.cached for s in summaries[:-1]),
+        "document_summary_chars": len(doc.summary),
+    }
+    results.append({"id": "document", "section": "", "summary": doc.summary,
+                    "citations": [c.to_dict() for c in doc.citations], "metrics": doc_m})
+    return results, agg

@@ -1,0 +1,139 @@
+"""The ingest run: files -> cleaned documents -> chunks -> embeddings -> Chroma + BM25.
+
+Idempotent and incremental. Every file is read, decoded and cleaned before
+anything is written, so a bad file in a batch fails the batch with a clear
+error and leaves the store as it was. Per document, chunks whose id (content +
+position) is already stored are skipped; moved chunks reuse their stored vector
+(matched by content hash); only new text is embedded; vanished chunks are
+deleted. ``rebuild=True`` starts from an empty store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.documents import Document
+from rag.errors import InputError, ModelError, RagError
+from rag.index.embeddings import get_embeddings
+from rag.index.store import Store
+from rag.ingest.chunking import chunk_document
+from rag.ingest.cleaning import clean
+from rag.ingest.loaders import iter_input_files, load_text
+from rag.settings import Settings, get_settings
+
+EMBED_BATCH = 32
+Progress = Callable[[int, int, str], None]  # (done, total, label)
+
+
+@dataclass
+class IngestReport:
+    documents: list[str] = field(default_factory=list)
+    chunks_total: int = 0
+    embedded: int = 0
+    reused: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.documents)} document(s), {self.chunks_total} chunks: "
+            f"{self.embedded} embedded, {self.reused} moved (vector reused), "
+            f"{self.unchanged} unchanged, {self.deleted} deleted"
+        )
+
+
+def doc_id_for(path: Path) -> str:
+    return re.sub(r"[^\w.-]+", "_", path.stem, flags=re.UNICODE) or "document"
+
+
+def load_document(path: Path, settings: Settings) -> Document:
+    raw = load_text(path, max_mb=settings.max_file_mb)
+    doc = clean(raw, doc_id_for(path), source=str(path), title=path.stem)
+    if not doc.paragraphs:
+        raise InputError(f"{path}: holds headings only, no text to index")
+    return doc
+
+
+def ingest(
+    paths: list[Path],
+    settings: Settings | None = None,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> IngestReport:
+    s = settings or get_settings()
+    docs = [load_document(p, s) for p in iter_input_files([Path(p) for p in paths])]
+    return ingest_documents(docs, s, rebuild=rebuild, progress=progress, store=store)
+
+
+def ingest_documents(
+    docs: list[Document],
+    settings: Settings,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    store: Store | None = None,
+) -> IngestReport:
+    store = store or Store(settings)
+    embedder = get_embeddings(settings=settings)
+    if rebuild:
+        store.reset()
+    store.check_compatible(for_ingest=True)
+
+    report = IngestReport()
+    plans = []
+    for doc in docs:
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        old = store.chunk_hashes(doc.doc_id)
+        new = [c for c in chunks if c.chunk_id not in old]
+        by_hash = {h: i for i, h in old.items()}
+        reuse = {c.chunk_id: by_hash[c.content_hash] for c in new if c.content_hash in by_hash}
+        to_embed = [c for c in new if c.chunk_id not in reuse]
+        vanished = [i for i in old if i not in {c.chunk_id for c in chunks}]
+        plans.append((doc, chunks, new, reuse, to_embed, vanished))
+        report.documents.append(doc.doc_id)
+        report.chunks_total += len(chunks)
+        report.unchanged += len(chunks) - len(new)
+
+    total = sum(len(p[4]) for p in plans)
+    changed = False
+    done = 0
+    if progress:
+        progress(0, total, "embedding")
+    for doc, _chunks, new, reuse, to_embed, vanished in plans:
+        vectors: dict[str, list[float]] = {}
+        for i in range(0, len(to_embed), EMBED_BATCH):
+            batch = to_embed[i : i + EMBED_BATCH]
+            try:
+                got = embedder.embed_documents([c.index_text for c in batch])
+            except RagError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - endpoint/model failures become readable
+                raise ModelError(
+                    f"embedding failed for {doc.doc_id}: {exc}",
+                    hint="check RAG_EMBED_MODEL (and RAG_OPENAI_BASE_URL for openai:*); "
+                    "nothing was written for this document",
+                ) from exc
+            vectors.update({c.chunk_id: v for c, v in zip(batch, got)})
+            done += len(batch)
+            if progress:
+                progress(done, total, doc.doc_id)
+        old_vectors = store.embeddings_for(sorted(set(reuse.values())))
+        vectors.update({cid: old_vectors[oid] for cid, oid in reuse.items()})
+        if not new and not vanished and store.document_hash(doc.doc_id) == doc.content_hash:
+            continue  # unchanged: write nothing
+        # Write only after every vector of this document is in hand.
+        changed = True
+        if new:
+            store.upsert_chunks(new, [vectors[c.chunk_id] for c in new])
+        if vanished:
+            store.delete_chunks(vanished)
+        store.put_document(doc)
+        report.embedded += len(to_embed)
+        report.reused += len(reuse)
+        report.deleted += len(vanished)
+    if changed or rebuild:
+        store.rebuild_lexical()
+    return report

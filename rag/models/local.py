@@ -1,0 +1,148 @@
+"""The bundled local chat model: a GGUF file run in this process by llama-cpp-python.
+
+``build(name, settings, overrides)`` is the ``local`` provider's factory. The default
+name is the bundled Qwen2.5-Coder-1.5B-Instruct GGUF, joined on first use by
+``rag.models.files``; any other name is ``<models_dir>/<name>.gguf`` or a path to a
+``.gguf`` file.
+
+Shortcuts: a loaded ``Llama`` is cached per (path, n_ctx, threads) for the whole process,
+and one process-wide lock lets only one local generation run at a time (llama.cpp contexts
+are not thread-safe, and 2 cores gain nothing from parallel decoding).
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from rag.errors import ConfigError, ModelError
+from rag.models import files
+from rag.settings import Settings
+
+DEFAULT_LOCAL = Path(files.MODEL_FILENAME).stem
+
+
+def build(name: str, settings: Settings, overrides: dict[str, Any]) -> BaseChatModel:
+    params = {
+        "model_path": str(model_path(name, settings)),
+        "n_ctx": settings.llm_ctx,
+        "n_threads": settings.llm_threads,
+        "max_tokens": settings.llm_max_tokens,
+        "temperature": settings.temperature,
+    }
+    return LocalLlamaChat(**{**params, **overrides})
+
+
+def model_path(name: str, settings: Settings) -> Path:
+    if name == DEFAULT_LOCAL:
+        return files.ensure_local_model(settings)
+    for path in (Path(name).expanduser(), settings.models_dir / f"{name}.gguf"):
+        if path.suffix == ".gguf" and path.is_file():
+            return path
+    raise ConfigError(
+        f"no local model {name!r}: neither a .gguf file nor {settings.models_dir}/{name}.gguf",
+        hint=f"use local:{DEFAULT_LOCAL} (bundled) or put the GGUF file in {settings.models_dir}",
+    )
+
+
+class LocalLlamaChat(BaseChatModel):
+    """A GGUF chat model run in-process by llama-cpp-python, with token streaming."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    max_tokens: int = 320
+    temperature: float = 0.0
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        llama = _load_llama(self.model_path, self.n_ctx, self.n_threads)
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        prompt = [{"role": roles[m.type], "content": m.text} for m in messages]
+        with _LLAMA_LOCK:
+            try:
+                for part in llama.create_chat_completion(
+                    messages=prompt,
+                    max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                    temperature=kwargs.get("temperature", self.temperature),
+                    stop=stop or [],
+                    stream=True,
+                ):
+                    choice = part["choices"][0]
+                    text, finish = choice["delta"].get("content") or "", choice["finish_reason"]
+                    if not text and not finish:
+                        continue
+                    chunk = ChatGenerationChunk(
+                        message=AIMessageChunk(content=text),
+                        generation_info={"finish_reason": finish} if finish else None,
+                    )
+                    if run_manager and text:
+                        run_manager.on_llm_new_token(text, chunk=chunk)
+                    yield chunk
+            except ValueError as exc:  # llama_cpp's error for a prompt longer than n_ctx
+                raise ModelError(
+                    f"local model failed (does the prompt fit in n_ctx={self.n_ctx} tokens?): {exc}",
+                    hint="shorten the context (RAG_CONTEXT_CHARS) or raise RAG_LLM_CTX",
+                ) from exc
+
+
+_LLAMA_LOCK = threading.Lock()
+
+
+def _release_models() -> None:
+    """Free cached models before interpreter shutdown (llama_cpp's __del__ fails after it)."""
+    _load_llama.cache_clear()
+
+
+@functools.lru_cache(maxsize=2)
+def _load_llama(path: str, n_ctx: int, n_threads: int):
+    from llama_cpp import Llama
+
+    try:
+        return Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            verbose=False,
+        )
+    except ValueError as exc:
+        raise ModelError(
+            f"cannot load local model {path}: {exc}",
+            hint="delete the file so it is rebuilt, or check RAG_CHAT_MODEL / RAG_LLM_CTX",
+        ) from exc
+
+
+atexit.register(_release_models)

@@ -1,0 +1,133 @@
+"""Text helpers every stage shares: sentences, citation markers, numbers, script.
+
+One implementation each, used by chunking, the citation checker, summaries and the
+eval metrics alike, so the punctuation and marker rules cannot drift apart:
+
+* ``split_sentences`` -- spans of sentences ending in Chinese 。！？；…, ASCII !?; or
+  a full stop followed by a space, closing quotes kept with their sentence.
+* ``split_cited`` / ``join_cited`` -- an answer's sentences with the ``[n]`` markers
+  they carry (``[1]``, ``[1,2]``, ``【1】``, ``［1］``), and back.
+* ``numbers`` -- the numbers a text states, digits and (optionally) Chinese numerals,
+  parsed by ``cn2an`` (三万五 = 35000, 两 = 2).
+
+Shortcut: a sentence is found by its end mark only; abbreviations such as "No. 5"
+end a sentence in English text.
+"""
+
+from __future__ import annotations
+
+import re
+
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+SENTENCE_END = "。！？!?；;."  # what may end a sentence ("." only before a space or the end)
+_CLOSERS = "”’\"'」』）)】"
+SENTENCE_RE = re.compile(
+    rf".+?(?:[。！？!?；;]+|…+|\.(?=\s)|$)[{re.escape(_CLOSERS)}]*",
+    re.S,
+)
+MARK_RE = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
+_LIST_MARK_RE = re.compile(r"(?m)^[ \t]*(?:\d{1,2}(?:[.)）][ \t]+|、)|[-*•·][ \t]+)")
+_MARKS_AFTER_END_RE = re.compile(
+    r"([。！？!?；;.])((?:\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］])+)"
+)
+NUM_RE = re.compile(r"\d+(?:[.,]\d+)*")
+CN_NUM_RE = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
+NUMBER_PATTERN = rf"(?:{NUM_RE.pattern}|{CN_NUM_RE.pattern})"  # a number in digits or Chinese numerals
+
+
+def is_cjk(text: str) -> bool:
+    """True when more than 30 % of the letters are Chinese characters."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(bool(CJK_RE.match(c)) for c in letters) / len(letters) > 0.3
+
+
+def detect_language(text: str) -> str:
+    return "zh" if is_cjk(text) else "en"
+
+
+# -- sentences ------------------------------------------------------------------------------
+def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` in ``text`` (shifted by ``offset``), whitespace trimmed."""
+    spans = []
+    for m in SENTENCE_RE.finditer(text):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s + offset, e + offset))
+    return spans
+
+
+def split_end(sentence: str) -> tuple[str, str]:
+    """``(body, end mark)``; a sentence without one gets 。 (Chinese) or . (other)."""
+    if sentence and sentence[-1] in SENTENCE_END:
+        return sentence[:-1], sentence[-1]
+    return sentence, "。" if is_cjk(sentence) else "."
+
+
+# -- citation markers ------------------------------------------------------------------------
+def mark_numbers(text: str) -> list[int]:
+    """Every source number the ``[n]`` markers in ``text`` cite, in order, without repeats."""
+    found = [int(n) for m in MARK_RE.finditer(text) for n in re.split(r"[,，、]", m.group(1))]
+    return list(dict.fromkeys(found))
+
+
+def strip_marks(text: str) -> str:
+    return MARK_RE.sub("", text)
+
+
+def renumber_marks(text: str, new_number) -> str:
+    """Rewrite each cited number through ``new_number(n) -> int | None`` (None drops it)."""
+
+    def swap(m: re.Match) -> str:
+        ns = [new_number(int(n)) for n in re.split(r"[,，、]", m.group(1))]
+        return "".join(f"[{n}]" for n in dict.fromkeys(n for n in ns if n is not None))
+
+    return MARK_RE.sub(swap, text)
+
+
+def join_cited(sentence: str, cited: list[int]) -> str:
+    """``"body[1][2]。"`` -- the markers before the sentence's end mark."""
+    body, end = split_end(sentence)
+    return body + "".join(f"[{n}]" for n in cited) + end
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Answer text -> ``[(sentence without markers, cited numbers)]``.
+
+    List numbering ("1. …", "- …") is not content; a marker placed after the end
+    mark ("…。[1]") belongs to the sentence before it.
+    """
+    text = _LIST_MARK_RE.sub("", answer.strip())
+    text = _MARKS_AFTER_END_RE.sub(r"\2\1", text)
+    out = []
+    for s, e in split_sentences(text):
+        sentence = text[s:e]
+        clean = strip_marks(sentence).strip()
+        if clean and re.search(r"\w", clean):
+            out.append((clean, mark_numbers(sentence)))
+    return out
+
+
+# -- numbers ---------------------------------------------------------------------------------
+def chinese_numeral(word: str) -> int | float | None:
+    """Value of a Chinese numeral (两 = 2, 三万五 = 35000, 三百零五 = 305), None if it is not one."""
+    import cn2an
+
+    try:
+        value = cn2an.cn2an(word, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def numbers(text: str, chinese: bool = False) -> set[str]:
+    """The numbers written in ``text`` as digits (markers ignored, thousands separators removed);
+    with ``chinese``, Chinese numerals too (两个 -> "2")."""
+    text = strip_marks(text)
+    found = {n.replace(",", "") for n in NUM_RE.findall(text)}
+    if chinese:
+        found |= {str(v) for w in CN_NUM_RE.findall(text) if (v := chinese_numeral(w)) is not None}
+    return found
