@@ -1,6 +1,6 @@
 """Answer benchmark: quality and speed of the full chain with the local model.
 
-Usage: .venv/bin/python bench/answer.py [--questions eval/questions/article.jsonl]
+Usage: .venv/bin/python bench/answer.py [--questions eval/questions/article.dev.jsonl]
        [--limit N] [--json PATH]
 
 In one run, on a fresh temporary store of the bundled corpus, every question goes
@@ -50,7 +50,7 @@ def reset(model) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=Path, default=ROOT / "eval/questions/article.jsonl")
+    ap.add_argument("--questions", type=Path, default=ROOT / "eval/questions/article.dev.jsonl")
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()

@@ -1,6 +1,6 @@
 """Retrieval benchmark: our pipeline against a tutorial-style baseline, in one run.
 
-Usage: .venv/bin/python bench/retrieval.py [--questions eval/questions/article.jsonl]
+Usage: .venv/bin/python bench/retrieval.py [--questions eval/questions/article.dev.jsonl]
        [--budget 1500] [--json PATH]
 
 What it measures, in fresh temporary data dirs (never the user's data dir):
@@ -131,7 +131,7 @@ def fmt(v, spec=".3f") -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=Path, default=Path("eval/questions/article.jsonl"))
+    ap.add_argument("--questions", type=Path, default=Path("eval/questions/article.dev.jsonl"))
     ap.add_argument("--budget", type=int, default=1500, help="context budget in characters")
     ap.add_argument("--json", type=Path, help="also write the figures here as JSON")
     args = ap.parse_args()

@@ -109,7 +109,7 @@ def search(
 
 def _print_answer(answer) -> None:
     style = "yellow" if answer.refused else "bold green"
-    out.print(f"[{style}]{answer.text}[/{style}]", highlight=False)
+    out.print(f"[{style}]{answer.display_text}[/{style}]", highlight=False)
     if answer.refused and answer.refusal_reason:
         out.print(f"  [dim]why: {answer.refusal_reason}[/dim]", highlight=False)
     for c in answer.citations:
@@ -251,27 +251,61 @@ def summarize(
 
 @app.command("eval")
 def eval_cmd(
-    questions: Annotated[Path | None, typer.Argument(help="Question set (.jsonl or .yaml), see docs/eval-format.md.")] = None,
+    questions: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Question sets (.jsonl or .yaml, docs/eval-format.md); each file is a split."),
+    ] = None,
     summaries: Annotated[Path | None, typer.Option("--summaries", help="Summary key points (.jsonl) to score instead.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Score retrieval only; no model.")] = False,
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Ingest these files or folders first (incremental; repeatable).")
+    ] = None,
+    rescore: Annotated[
+        Path | None, typer.Option("--rescore", help="Score this earlier results.jsonl again instead of asking anything.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
     fail_under: Annotated[
         list[str] | None,
         typer.Option("--fail-under", help="METRIC=VALUE from summary.json; exit 2 when missed (repeatable)."),
     ] = None,
 ):
-    """Run a question set and score it (results.jsonl, summary.json, report.md)."""
+    """Run question sets and score them (results.jsonl, summary.json, report.md), per split and type."""
     from rag.eval import metrics, report, runner
-    from rag.eval import questions as question_sets
-    from rag.index.retriever import HybridRetriever
+    from rag.eval.questions import load_question_sets
 
     s = _settings()
     if summaries:
         return _eval_summaries(summaries, out_dir, model, fail_under or [])
-    if questions is None:
+    if not questions:
         raise typer.BadParameter("give a QUESTIONS file or --summaries KEYPOINTS")
-    qs = question_sets.load_questions(questions)
+    qs = load_question_sets(questions)
+    if corpus:
+        ingest(corpus, rebuild=False)
+    title = f"{'Retrieval' if retrieval_only else 'Answer'} eval: {', '.join(p.name for p in questions)}"
+    if rescore:
+        rows = [json.loads(line) for line in rescore.read_text(encoding="utf-8").splitlines() if line.strip()]
+        results = runner.rescore(qs, rows, s.context_chars)
+        summary = metrics.summarize_answers(results, s.context_chars)
+    else:
+        results = _run_eval(qs, s, retrieval_only, model)
+        summary = (metrics.summarize_retrieval if retrieval_only else metrics.summarize_answers)(results, s.context_chars)
+    report.write_outputs(out_dir, results, summary, report.render_report(results, summary, title))
+    out.print_json(json.dumps({k: v for k, v in summary.items() if not isinstance(v, dict)}))
+    for group in ("by_split", "by_language"):
+        for name, figures in summary.get(group, {}).items():
+            out.print(f"{group[3:]} {name}: " + json.dumps(figures, ensure_ascii=False), highlight=False)
+    out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
+    failures = metrics.check_thresholds(summary, fail_under or [])
+    if failures:
+        console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
+        raise typer.Exit(2)
+
+
+def _run_eval(qs, s, retrieval_only: bool, model: str | None) -> list[dict]:
+    from rag.eval import runner
+    from rag.index.retriever import HybridRetriever
+
     retriever = HybridRetriever.from_settings(s)
     with _progress() as bar:
         task = bar.add_task("eval", total=len(qs), note="")
@@ -280,23 +314,12 @@ def eval_cmd(
             bar.update(task, completed=i, note=note)
 
         if retrieval_only:
-            results = runner.run_retrieval(qs, retriever, s.context_chars, tick)
-            summary = metrics.summarize_retrieval(results, s.context_chars)
-        else:
-            from rag.answering import AnswerChain
-            from rag.models import get_chat_model
+            return runner.run_retrieval(qs, retriever, s.context_chars, tick)
+        from rag.answering import AnswerChain
+        from rag.models import get_chat_model
 
-            chain = AnswerChain(s, retriever=retriever, llm=get_chat_model(model, settings=s))
-            results = runner.run_answers(qs, chain, s.context_chars, tick)
-            summary = metrics.summarize_answers(results, s.context_chars)
-    kind = "Retrieval" if retrieval_only else "Answer"
-    report.write_outputs(out_dir, results, summary, report.render_report(results, summary, f"{kind} eval: {questions.name}"))
-    out.print_json(json.dumps({k: v for k, v in summary.items() if k != "by_type"}))
-    out.print(f"wrote {out_dir}/results.jsonl, summary.json, report.md")
-    failures = metrics.check_thresholds(summary, fail_under or [])
-    if failures:
-        console.print("[bold red]below threshold:[/bold red] " + "; ".join(failures))
-        raise typer.Exit(2)
+        chain = AnswerChain(s, retriever=retriever, llm=get_chat_model(model, settings=s))
+        return runner.run_answers(qs, chain, s.context_chars, tick)
 
 
 def _eval_summaries(path: Path, out_dir: Path, model: str | None, fail_under: list[str]) -> None:

@@ -294,7 +294,9 @@ def test_english_question_is_answered_via_chinese_and_translated_back(article_se
     assert answer.language == "en" and not answer.refused
     assert answer.translated_question.startswith("截至3月19日")
     assert answer.text.startswith("By March 19, 181 veterans") and answer.citations
-    assert re.search(r"\(截至3月19日,全区已有181名退役军人加入志愿先锋队\[\d+\]。\)$", answer.text)
+    assert "截至" not in answer.text  # the English answer is English; the checked Chinese stands beside it
+    assert re.fullmatch(r"截至3月19日,全区已有181名退役军人加入志愿先锋队\[\d+\]。", answer.source_text)
+    assert answer.display_text == f"{answer.text}\n\n({answer.source_text})"
     assert "181名退役军人" in answer.citations[0].quote
     assert len(fake.calls) == 3
 

@@ -75,6 +75,8 @@ def answer_html(answer: dict, lang: str, prefix: str = "src-") -> str:
     else:
         cited = {c["n"] for c in answer.get("citations", [])}
         body = link_markers(esc(answer.get("answer", "")), prefix, cited)
+        if answer.get("answer_source_language"):
+            body += "<br><br>(" + link_markers(esc(answer["answer_source_language"]), prefix, cited) + ")"
         parts.append(f'<div class="answer">{body}</div>')
         if answer.get("dropped"):
             parts.append(f'<div class="dropped">{esc(msg("dropped_note", lang, n=len(answer["dropped"])))}</div>')
@@ -161,6 +163,8 @@ def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: s
 def plain_answer(answer: dict) -> str:
     """The answer with its sources as footnotes, for the clipboard."""
     lines = [answer.get("answer", "")]
+    if answer.get("answer_source_language"):
+        lines += ["", f"({answer['answer_source_language']})"]
     if answer.get("citations"):
         lines.append("")
         for c in answer["citations"]:

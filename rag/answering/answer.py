@@ -11,7 +11,7 @@ from rag.index.retriever import Context
 @dataclass
 class Answer:
     question: str
-    text: str
+    text: str  # in the question's language
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     contexts: list[Context] = field(default_factory=list)
@@ -23,6 +23,13 @@ class Answer:
     refusal_reason: str | None = None
     timings: dict = field(default_factory=dict)
     model_calls: list[tuple[list, str]] = field(default_factory=list, repr=False)
+    # for a translated answer: the checked answer in the sources' language (a small model's
+    # translation can garble names, so it is shown too)
+    source_text: str | None = None
+
+    @property
+    def display_text(self) -> str:
+        return f"{self.text}\n\n({self.source_text})" if self.source_text else self.text
 
     def to_dict(self) -> dict:
         return {
@@ -30,6 +37,7 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "translated_question": self.translated_question,
             "answer": self.text,
+            "answer_source_language": self.source_text,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
             "language": self.language,

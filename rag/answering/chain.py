@@ -85,14 +85,14 @@ class _Run:
     def mark(self, key: str, since: float | None = None) -> None:
         self.timings[key] = round(time.perf_counter() - (self.t0 if since is None else since), 4)
 
-    def done(self, text: str, refused: bool, citations=(), raw="", dropped=(), reason=None) -> Done:
+    def done(self, text: str, refused: bool, citations=(), raw="", dropped=(), reason=None, source_text=None) -> Done:
         self.mark("answer_s")
         return Done(
             Answer(
                 question=self.question, text=text, refused=refused, citations=list(citations),
                 contexts=self.contexts, rewritten_question=self.rewritten, translated_question=self.translated,
                 language=self.lang, raw_answer=raw, dropped=list(dropped), refusal_reason=reason,
-                timings=self.timings, model_calls=self.calls,
+                timings=self.timings, model_calls=self.calls, source_text=source_text,
             )
         )
 
@@ -242,15 +242,16 @@ class AnswerChain:
             yield from run.refuse(miss, raw=raw, dropped=dropped)
             return
         yield from _sentences(result)
-        text = result.text
+        text, source_text = result.text, None
         if run.translated:
             english = self.translate_answer(text, run.calls)
             if english is None:
                 dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
-            # A small model's translation can drop or garble names: the checked answer in the
-            # sources' language follows, so nothing the sources say is lost.
-            text = f"{english}\n\n({text})" if english else text
-        yield run.done(text, False, result.citations, raw=raw, dropped=dropped)
+            else:
+                # A small model's translation can drop or garble names: the checked answer in the
+                # sources' language is kept beside it, so nothing the sources say is lost.
+                text, source_text = english, text
+        yield run.done(text, False, result.citations, raw=raw, dropped=dropped, source_text=source_text)
 
     # -- the chain ----------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 
 from rag.errors import InputError
-from rag.eval.questions import Question, contains
+from rag.eval.questions import Question, contains, matches
 from rag.index.retriever import within_budget
-from rag.text import numbers, split_cited
+from rag.text import is_cjk, numbers, split_cited
 
 
 def retrieval_metrics(q: Question, contexts: list[str], budget: int) -> dict:
@@ -42,12 +42,23 @@ def mean(values: list) -> float | None:
 
 def summarize_retrieval(results: list[dict], budget: int) -> dict:
     scored = [r["metrics"] for r in results if "hit@1" in r["metrics"]]
-    times = [r["timings"]["retrieve_s"] for r in results]
-    by_type: dict[str, dict] = {}
-    for r in results:
-        t = r.get("type") or "untyped"
-        if "hit@1" in r["metrics"]:
-            by_type.setdefault(t, []).append(r["metrics"])
+    times = [r["timings"]["retrieve_s"] for r in results if r["timings"].get("retrieve_s") is not None]
+
+    def grouped(key: str) -> dict[str, dict]:
+        groups: dict[str, list] = {}
+        for r in results:
+            if "hit@1" in r["metrics"]:
+                groups.setdefault(r.get(key) or "untyped", []).append(r["metrics"])
+        return {
+            t: {
+                "n": len(ms),
+                "hit@1": mean([m["hit@1"] for m in ms]),
+                "hit@3": mean([m["hit@3"] for m in ms]),
+                f"evidence_recall@{budget}": mean([m["evidence_hit"] for m in ms]),
+            }
+            for t, ms in sorted(groups.items())
+        }
+
     return {
         "questions": len(results),
         "scored": len(scored),
@@ -57,75 +68,114 @@ def summarize_retrieval(results: list[dict], budget: int) -> dict:
         f"evidence_recall@{budget}": mean([m["evidence_hit"] for m in scored]),
         "retrieve_p50_s": pct(times, 0.5),
         "retrieve_p95_s": pct(times, 0.95),
-        "by_type": {
-            t: {
-                "n": len(ms),
-                "hit@1": mean([m["hit@1"] for m in ms]),
-                "hit@3": mean([m["hit@3"] for m in ms]),
-                f"evidence_recall@{budget}": mean([m["evidence_hit"] for m in ms]),
-            }
-            for t, ms in sorted(by_type.items())
-        },
+        "by_type": grouped("type"),
+        "by_split": grouped("split"),
     }
 
 
-def answer_metrics(q: Question, answer, budget: int) -> dict:
-    """Per-question answer metrics (see docs/eval-format.md)."""
-    contexts = {i: c.text for i, c in enumerate(answer.contexts, 1)}
-    m = retrieval_metrics(q, list(contexts.values()), budget)
-    if q.answerable:
-        m["correct"] = (not answer.refused) and all(
-            any(contains(answer.text, alt) for alt in group) for group in q.answers
-        )
-    else:
-        m["correct"] = bool(answer.refused)
-    if answer.refused:
+def scored_text(record: dict) -> str:
+    """The answer in the question's language: an English answer is scored on its English, not on
+    the checked Chinese shown after it (older results carry that after a blank line, in brackets)."""
+    text = record.get("answer") or ""
+    if record.get("answer_source_language"):
+        return text
+    head, sep, tail = text.partition("\n\n(")
+    return head if sep and tail.endswith(")") and not is_cjk(head) else text
+
+
+def answer_metrics(q: Question, record: dict, budget: int) -> dict:
+    """Per-question answer metrics, computed from the results row alone (see README, "Metrics").
+
+    * ``correct``: answerable -- not refused and every key-fact group matched (``matches``: a bare
+      number only as a whole number) in the answer *in the question's language*; unanswerable --
+      refused.
+    * ``citation_support``: of the key facts the answer states, the share that also stand in the
+      quotes its citations carry -- independent of the checker, which chose the quotes.
+    * ``quotes_exact``: every citation's quote is the cited chunk's text at its offsets.
+    """
+    contexts = record.get("contexts") or []
+    m = retrieval_metrics(q, [c["text"] for c in contexts], budget)
+    refused = bool(record.get("refused"))
+    text = scored_text(record)
+    stated = [g for g in q.answers if any(matches(text, alt) for alt in g)]
+    m["correct"] = (not refused and len(stated) == len(q.answers)) if q.answerable else refused
+    if refused:
         return m
-    cited_numbers_ok = True
-    good = 0
-    by_n = {c.n: c for c in answer.citations}
-    sentences = split_cited(answer.text)
-    for n, cit in by_n.items():
-        chunk = contexts.get(n, "")
-        users = [s for s, ns in sentences if n in ns]
-        quote_ok = bool(cit.quote) and cit.quote in chunk
-        supports = any(numbers(s) <= numbers(chunk) for s in users)
-        good += quote_ok and supports and bool(users)
-    for s, ns in sentences:
-        blob = "".join(contexts.get(n, "") for n in ns)
-        if not numbers(s) <= numbers(blob):
-            cited_numbers_ok = False
-    m["citation_precision"] = round(good / len(by_n), 4) if by_n else 0.0
-    m["numbers_supported"] = cited_numbers_ok
+    citations = record.get("citations") or []
+    quotes = "".join(c.get("quote") or "" for c in citations)
+    if q.answerable and stated:
+        m["citation_support"] = round(sum(any(contains(quotes, alt) for alt in g) for g in stated) / len(stated), 4)
+    by_id = {c["chunk_id"]: c for c in contexts}
+
+    def exact(c: dict) -> bool:
+        chunk = by_id.get(c.get("chunk_id"))
+        if chunk is None or chunk.get("start") is None or c.get("start") is None:
+            return False
+        lo = c["start"] - chunk["start"]
+        return bool(c.get("quote")) and chunk["text"][lo : lo + (c["end"] - c["start"])] == c["quote"]
+
+    m["quotes_exact"] = bool(citations) and all(exact(c) for c in citations)
     return m
+
+
+def _share(rows: list[dict], key: str) -> float | None:
+    return mean([r["metrics"][key] for r in rows if key in r["metrics"]])
+
+
+def _answer_figures(rows: list[dict]) -> dict:
+    ans = [r for r in rows if r["answerable"]]
+    una = [r for r in rows if not r["answerable"]]
+    answered = [r for r in rows if r["refused"] is False]
+    return {
+        "n": len(rows),
+        "correct_answerable": _share(ans, "correct"),
+        "refusal_accuracy_unanswerable": _share(una, "correct"),
+        "false_refusal_rate": mean([bool(r["refused"]) for r in ans]),
+        "citation_support": _share(answered, "citation_support"),
+        "quotes_exact": _share(answered, "quotes_exact"),
+    }
 
 
 def summarize_answers(results: list[dict], budget: int) -> dict:
     summary = summarize_retrieval(results, budget)
-    ans = [r for r in results if r["answerable"]]
-    una = [r for r in results if not r["answerable"]]
-    answered = [r for r in results if r["refused"] is False]
     ttft = [r["timings"]["ttft_s"] for r in results if r["timings"].get("ttft_s") is not None]
     total = [r["timings"]["answer_s"] for r in results if r["timings"].get("answer_s") is not None]
+    figures = _answer_figures(results)
+    figures.pop("n")
+    summary.update(figures)
     summary.update(
         {
-            "correct_answerable": mean([r["metrics"]["correct"] for r in ans]),
-            "refusal_accuracy_unanswerable": mean([r["metrics"]["correct"] for r in una]),
-            "false_refusal_rate": mean([bool(r["refused"]) for r in ans]),
-            "citation_precision": mean([r["metrics"]["citation_precision"] for r in answered]),
-            "numbers_supported": mean([r["metrics"]["numbers_supported"] for r in answered]),
             "ttft_p50_s": pct(ttft, 0.5),
             "ttft_p95_s": pct(ttft, 0.95),
             "answer_p50_s": pct(total, 0.5),
             "answer_p95_s": pct(total, 0.95),
         }
     )
-    by_type: dict[str, list] = {}
-    for r in results:
-        by_type.setdefault(r.get("type") or "untyped", []).append(r)
-    for t, rs in by_type.items():
-        summary["by_type"].setdefault(t, {"n": len(rs)})
-        summary["by_type"][t]["correct"] = mean([r["metrics"]["correct"] for r in rs])
+    groups = {
+        "by_type": lambda r: r.get("type") or "untyped",
+        "by_split": lambda r: r.get("split") or "all",
+        "by_language": lambda r: "zh" if is_cjk(r["question"]) else "en",
+    }
+    for name, key in groups.items():
+        split: dict[str, list] = {}
+        for r in results:
+            split.setdefault(key(r), []).append(r)
+        table = summary.setdefault(name, {})
+        for k, rows in sorted(split.items()):
+            table.setdefault(k, {}).update(_answer_figures(rows))
+            table[k]["correct"] = mean([r["metrics"]["correct"] for r in rows])
+    twins = [r for r in results if r.get("near_miss")]
+    if twins:
+        kinds: dict[str, list] = {}
+        for r in twins:
+            kinds.setdefault(r["near_miss"], []).append(r)
+        summary["near_miss"] = {
+            k: {"n": len(rs), "refused": mean([bool(r["refused"]) for r in rs])} for k, rs in sorted(kinds.items())
+        }
+        by_id = {r["id"]: r for r in results}
+        originals = [by_id[i] for i in {r.get("twin_of") for r in twins} if i in by_id]
+        summary["near_miss_refused"] = mean([bool(r["refused"]) for r in twins])
+        summary["twin_originals_correct"] = mean([r["metrics"]["correct"] for r in originals])
     return summary
 
 

@@ -23,6 +23,23 @@ def contains(haystack: str, needle: str) -> bool:
     return norm(needle) in norm(haystack)
 
 
+_BARE_NUMBER_RE = re.compile(r"[\d.,]+")
+
+
+def matches(answer: str, alternative: str) -> bool:
+    """Does ``answer`` state ``alternative``? Text is a normalised substring match; a bare number
+    ("7", "181") must stand as a whole number, so "7" is not found in "3月17日" or "1700"."""
+    alt = norm(alternative)
+    if not alt:
+        return False
+    if not _BARE_NUMBER_RE.fullmatch(alt):
+        return alt in norm(answer)
+    text = unicodedata.normalize("NFKC", answer or "").casefold()
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # 1,830 -> 1830
+    alt = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", alt)
+    return bool(re.search(rf"(?<![\d.]){re.escape(alt)}(?!\d|\.\d)", text))
+
+
 @dataclass
 class Question:
     id: str
@@ -32,6 +49,9 @@ class Question:
     evidence: list[str] = field(default_factory=list)
     type: str | None = None
     doc: str | None = None
+    split: str | None = None  # "split" field, else the file's name (article.test.jsonl -> article.test)
+    near_miss: str | None = None  # for an unanswerable twin: year | subject | measure | place
+    twin_of: str | None = None  # the id of the answerable question it was made from
 
 
 def _read_records(path: Path) -> list[dict]:
@@ -75,10 +95,26 @@ def load_questions(path: Path) -> list[Question]:
                 evidence=[str(e) for e in rec.get("evidence") or []],
                 type=rec.get("type"),
                 doc=rec.get("doc"),
+                split=str(rec.get("split") or Path(path).name.split(".jsonl")[0].split(".yaml")[0].split(".yml")[0]),
+                near_miss=rec.get("near_miss"),
+                twin_of=rec.get("twin_of"),
             )
         )
     if not out:
         raise InputError(f"{path}: holds no questions")
+    return out
+
+
+def load_question_sets(paths: list[Path]) -> list[Question]:
+    """Several question files as one run; ids must be unique across them."""
+    out: list[Question] = []
+    seen: set[str] = set()
+    for path in paths:
+        for q in load_questions(path):
+            if q.id in seen:
+                raise InputError(f"{path}: id {q.id!r} is also in an earlier file")
+            seen.add(q.id)
+            out.append(q)
     return out
 
 

@@ -25,10 +25,13 @@ def _metrics_table(summary: dict) -> list[str]:
 
 def render_report(results: list[dict], summary: dict, title: str) -> str:
     lines = [f"# {title}", ""] + _metrics_table(summary)
-    if summary.get("by_type"):
-        keys = sorted({k for d in summary["by_type"].values() for k in d})
-        lines += ["", "## By type", "", "| type | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-        for t, d in summary["by_type"].items():
+    for group, label in (("by_split", "split"), ("by_type", "type"), ("by_language", "language"), ("near_miss", "near miss")):
+        table = summary.get(group)
+        if not table:
+            continue
+        keys = sorted({k for d in table.values() for k in d})
+        lines += ["", f"## By {label}", "", f"| {label} | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        for t, d in table.items():
             lines.append(f"| {t} | " + " | ".join(str(d.get(k)) for k in keys) + " |")
     misses = [r for r in results if r["metrics"] and not r["metrics"].get("evidence_hit", True)]
     wrong = [r for r in results if r["metrics"].get("correct") is False]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rag.errors import InputError
 from rag.eval.metrics import answer_metrics, mean, retrieval_metrics, summary_metrics
 from rag.eval.questions import Question
 from rag.index.retriever import Context
@@ -35,10 +36,7 @@ def run_retrieval(
             hits += metrics["evidence_hit"]
         results.append(
             {
-                "id": q.id,
-                "question": q.question,
-                "type": q.type,
-                "answerable": q.answerable,
+                **_labels(q),
                 "answer": None,
                 "refused": None,
                 "citations": [],
@@ -52,36 +50,51 @@ def run_retrieval(
     return results
 
 
-def run_answers(
-    questions: list[Question], chain, budget: int, progress: Progress | None = None
-) -> list[dict]:
+def _labels(q: Question) -> dict:
+    return {"id": q.id, "question": q.question, "type": q.type, "split": q.split, "answerable": q.answerable,
+            "near_miss": q.near_miss, "twin_of": q.twin_of}
+
+
+def run_answers(questions: list[Question], chain, budget: int, progress: Progress | None = None) -> list[dict]:
     results = []
     right = 0
     for i, q in enumerate(questions, 1):
         chain.retriever.doc_id = q.doc
         answer = chain.invoke(q.question)
-        metrics = answer_metrics(q, answer, budget)
-        right += metrics["correct"]
         t = answer.timings
-        results.append(
-            {
-                "id": q.id,
-                "question": q.question,
-                "type": q.type,
-                "answerable": q.answerable,
-                "answer": answer.text,
-                "refused": answer.refused,
-                "citations": [c.to_dict() for c in answer.citations],
-                "contexts": [c.to_dict() for c in answer.contexts],
-                "timings": {k: t.get(k) for k in ("retrieve_s", "answer_s", "ttft_s")},
-                "metrics": metrics,
-                "raw_answer": answer.raw_answer,
-                "dropped": answer.dropped,
-            }
-        )
+        record = {
+            **_labels(q),
+            "answer": answer.text,
+            "answer_source_language": answer.source_text,
+            "refused": answer.refused,
+            "refusal_reason": answer.refusal_reason,
+            "citations": [c.to_dict() for c in answer.citations],
+            "contexts": [c.to_dict() for c in answer.contexts],
+            "timings": {k: t.get(k) for k in ("retrieve_s", "answer_s", "ttft_s")},
+            "raw_answer": answer.raw_answer,
+            "dropped": answer.dropped,
+        }
+        record["metrics"] = answer_metrics(q, record, budget)
+        right += record["metrics"]["correct"]
+        results.append(record)
         if progress:
             progress(i, len(questions), f"correct {right}/{i}")
     return results
+
+
+def rescore(questions: list[Question], results: list[dict], budget: int) -> list[dict]:
+    """Score an earlier run's ``results.jsonl`` rows again (after a key fact was corrected, or
+    with new metrics) without asking anything; rows are matched to questions by id."""
+    by_id = {r["id"]: r for r in results}
+    missing = [q.id for q in questions if q.id not in by_id]
+    if missing:
+        raise InputError(f"the results hold no row for {', '.join(missing[:5])}", hint="rescore the run's own question set")
+    out = []
+    for q in questions:
+        record = {**by_id[q.id], **_labels(q)}
+        record["metrics"] = answer_metrics(q, record, budget)
+        out.append(record)
+    return out
 
 
 def run_summaries(keypoints: list[dict], settings, llm=None, progress=None, refresh=False) -> tuple[list[dict], dict]:

@@ -1,0 +1,79 @@
+"""The answer metrics can fail: bare numbers match only whole numbers, English answers are
+scored on their English, citation support is judged on the quotes, quotes on their offsets."""
+
+from __future__ import annotations
+
+from rag.eval.metrics import answer_metrics, scored_text, summarize_answers
+from rag.eval.questions import Question, matches
+
+CHUNK = {"chunk_id": "c1", "doc_id": "d", "section": "s", "start": 100, "end": 128,
+         "text": "截至3月19日,全区已有181名退役军人加入志愿先锋队。"}
+
+
+def record(answer, quote="已有181名退役军人加入志愿先锋队。", start=110, refused=False, source=None):
+    return {
+        "id": "q", "question": "?", "answerable": True, "answer": answer, "answer_source_language": source,
+        "refused": refused, "contexts": [CHUNK], "timings": {},
+        "citations": [{"n": 1, "chunk_id": "c1", "doc_id": "d", "section": "s", "start": start,
+                       "end": start + len(quote), "quote": quote}],
+    }
+
+
+def test_a_bare_number_matches_only_a_whole_number():
+    assert matches("有181名退役军人", "181")
+    assert not matches("3月17日", "7")
+    assert not matches("共1810人", "181")
+    assert not matches("增长18.1%", "18")
+    assert matches("增长18.1%", "18.1%") and matches("增长18.1%", "18.1")
+    assert matches("181 veterans.", "181")
+
+
+def test_correct_needs_every_group_and_an_unanswerable_needs_a_refusal():
+    q = Question("q", "?", True, [["181名", "181"], ["退役军人", "veterans"]])
+    assert answer_metrics(q, record("已有181名退役军人[1]。"), 1500)["correct"]
+    assert not answer_metrics(q, record("已有181名志愿者[1]。"), 1500)["correct"]
+    assert not answer_metrics(q, record("资料中没有", refused=True), 1500)["correct"]
+    twin = Question("t", "?", False, [])
+    assert answer_metrics(twin, record("资料中没有", refused=True), 1500)["correct"]
+    assert not answer_metrics(twin, record("已有181名退役军人[1]。"), 1500)["correct"]
+
+
+def test_english_answers_are_scored_on_the_english():
+    q = Question("q", "How many veterans?", True, [["181"], ["veterans"]])
+    good = record("By March 19, 181 veterans had joined [1].", source="已有181名退役军人加入[1]。")
+    assert answer_metrics(q, good, 1500)["correct"]
+    garbled = record("By March 19, some people had joined [1].", source="已有181名退役军人加入[1]。")
+    assert not answer_metrics(q, garbled, 1500)["correct"]  # the Chinese beside it does not count
+    old_style = {**garbled, "answer": garbled["answer"] + "\n\n(已有181名退役军人加入[1]。)", "answer_source_language": None}
+    assert scored_text(old_style) == garbled["answer"]
+    assert not answer_metrics(q, old_style, 1500)["correct"]
+
+
+def test_citation_support_is_judged_on_the_quotes_the_citations_carry():
+    q = Question("q", "?", True, [["181名"], ["志愿先锋队"]])
+    assert answer_metrics(q, record("已有181名退役军人加入志愿先锋队[1]。"), 1500)["citation_support"] == 1.0
+    wrong_quote = record("已有181名退役军人加入志愿先锋队[1]。", quote="截至3月19日,", start=100)
+    m = answer_metrics(q, wrong_quote, 1500)
+    assert m["correct"] and m["citation_support"] == 0.0 and m["quotes_exact"]
+
+
+def test_quotes_must_be_the_chunk_text_at_their_offsets():
+    q = Question("q", "?", True, [["181名"]])
+    assert answer_metrics(q, record("已有181名退役军人[1]。"), 1500)["quotes_exact"]
+    assert not answer_metrics(q, record("已有181名退役军人[1]。", start=109), 1500)["quotes_exact"]
+
+
+def test_near_miss_twins_are_reported_by_kind():
+    rows = []
+    for qid, answerable, refused, kind, twin in [
+        ("a", True, False, None, None), ("b", False, True, "year", "a"), ("c", False, False, "subject", "a"),
+    ]:
+        q = Question(qid, "?", answerable, [["181名"]] if answerable else [], near_miss=kind, twin_of=twin, split="x.test")
+        r = {**record("已有181名退役军人[1]。", refused=refused), "id": qid, "answerable": answerable,
+             "near_miss": kind, "twin_of": twin, "split": "x.test", "type": "t"}
+        r["metrics"] = answer_metrics(q, r, 1500)
+        rows.append(r)
+    summary = summarize_answers(rows, 1500)
+    assert summary["near_miss"] == {"subject": {"n": 1, "refused": 0.0}, "year": {"n": 1, "refused": 1.0}}
+    assert summary["near_miss_refused"] == 0.5 and summary["twin_originals_correct"] == 1.0
+    assert summary["by_split"]["x.test"]["refusal_accuracy_unanswerable"] == 0.5
