@@ -13,6 +13,7 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     candidates: int = 20  # results taken from each of BM25 and dense before fusion
     rrf_k: int = 60
     context_chars: int = 1500  # context budget given to the model
+    # "prose": the model writes sentences with [n] markers, checked sentence by sentence;
+    # "claims": it returns JSON claims with verbatim quotes, each checked whole (rag.answering.claims)
+    answer_mode: Literal["prose", "claims"] = "prose"
 
     @property
     def corpus_dir(self) -> Path:

@@ -126,7 +126,7 @@ def test_a_number_of_another_kind_is_not_an_answer(article_settings):
     # the sources give daily truck trips (12台次), not how many trucks the bureau owns
     chain, _ = chain_with(article_settings, citing("公用事业管理局每天出动生活垃圾清运车辆12台次[{n}]。", "12台次"))
     answer = chain.invoke("公用事业管理局每天出动生活垃圾清运车辆,共有多少辆垃圾车?")
-    assert answer.refused and "vehicles" in answer.refusal_reason
+    assert answer.refused and "machines" in answer.refusal_reason
     kept = chain.invoke("廊坊开发区每天出动生活垃圾清运车辆多少台次?")
     assert not kept.refused and "12台次" in kept.text
 

@@ -31,7 +31,7 @@ from rag.text import NUMBER_PATTERN, is_cjk, strip_marks
 # Each group counts one kind of thing; a question and its answer must agree on it.
 UNIT_GROUPS: dict[str, tuple[str, ...]] = {
     "people": ("名", "人", "位"),
-    "vehicles": ("辆", "台", "部", "架"),
+    "machines": ("辆", "台", "部", "架"),  # vehicles and other machines
     "times": ("次", "人次", "车次", "台次", "趟", "轮", "批次"),
     "organisations": ("家", "所"),
     "teams": ("支", "队"),
@@ -45,6 +45,16 @@ UNIT_GROUPS: dict[str, tuple[str, ...]] = {
 }
 _UNIT_OF = {u: g for g, units in UNIT_GROUPS.items() for u in units}
 _UNITS_RE = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
+UNITS_PATTERN = _UNITS_RE  # any known measure word, longest first
+
+
+def unit_group(unit: str) -> str | None:
+    """What a measure word counts ("名" -> "people"), None for an unknown one."""
+    return _UNIT_OF.get(unit)
+
+
+def same_kind(a: str, b: str) -> bool:
+    return a == b or (unit_group(a) is not None and unit_group(a) == unit_group(b))
 _NUM = NUMBER_PATTERN
 
 # 多少辆 / 几个小时 / 多少名 (个 before a measure word is skipped: 几个小时 -> 小时)
@@ -68,7 +78,7 @@ EN_NOUNS: dict[str, tuple[str, ...]] = {
         "volunteers", "officers", "police", "policemen", "personnel", "doctors", "nurses", "members",
         "cadres", "drivers", "patients", "soldiers", "guards", "students", "teachers", "children",
     ),
-    "vehicles": ("trucks", "vehicles", "cars", "buses", "lorries", "vans"),
+    "machines": ("trucks", "vehicles", "cars", "buses", "lorries", "vans"),
     "times": ("tests", "times", "trips", "rounds", "inspections", "checks"),
     "organisations": ("companies", "enterprises", "firms", "businesses", "suppliers", "factories"),
     "teams": ("teams", "squads", "groups"),
@@ -183,3 +193,13 @@ def asked_role(question: str) -> str | None:
 def missing_entities(entities: list[str], cited_text: str) -> list[str]:
     """Entities named in the question that the cited chunks never mention."""
     return [e for e in entities if e not in cited_text]
+
+
+def role_in(role: str, text: str) -> bool:
+    """Does ``text`` name ``role``, in full or abbreviated? A Chinese abbreviation keeps characters
+    of the full title in order (村支书 for 村党支部书记), so the role's characters standing in order
+    within a short stretch of the text count."""
+    if role in text:
+        return True
+    pattern = ".{0,3}".join(map(re.escape, role))
+    return bool(re.search(pattern, text))

@@ -37,6 +37,7 @@ import prompts
 from rag.answering import answerability, pinyin_names
 from rag.answering.answer import Answer, Turn
 from rag.answering.citations import Checker, CheckResult, Source
+from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
 from rag.answering.events import (
     Done,
     Draft,
@@ -49,7 +50,7 @@ from rag.answering.events import (
     Translated,
 )
 from rag.index.retriever import Context, within_budget
-from rag.models import model_errors
+from rag.models import model_errors, structured
 from rag.settings import Settings, get_settings
 from rag.text import detect_language, is_cjk, join_cited, mark_numbers, numbers
 
@@ -269,6 +270,9 @@ class AnswerChain:
             {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker.usable[src.n] or "…"}
             for src in sources
         ]
+        if self.settings.answer_mode == "claims":
+            yield from self._claims(run, sources, passages, checker)
+            return
         raw = yield from self._draft(run, passages)
         if (not raw or REFUSAL_RE.search(raw)) and len(passages) > 1:
             # A small model loses an answer among several passages (often a paraphrased one);
@@ -277,6 +281,88 @@ class AnswerChain:
             yield Retry("the model found no answer; asking again with the best source alone")
             raw = yield from self._draft(run, passages[:1])
         yield from self._conclude(run, raw, checker, sources)
+
+    # -- structured answers (answer_mode="claims") --------------------------------------------
+    def _claims(self, run: _Run, sources: list[Source], passages: list[dict], checker: Checker) -> Iterator[Event]:
+        """Claims with verbatim quotes, each checked whole as soon as it is complete (``claims``)."""
+        index = getattr(self.retriever, "lexical_index", None)
+        claim_checker = ClaimChecker(
+            sources, run.asked if not run.translated else run.translated,
+            idf=index.idf if index else None,
+            common=self._common, known=self._known, usable=checker.usable,
+        )
+        verdicts, reply = yield from self._claims_draft(run, passages, claim_checker)
+        if not any(v.ok for v in verdicts) and reply.answerable is False and len(passages) > 1:
+            yield Retry("the model found no answer; asking again with the best source alone")
+            verdicts, reply = yield from self._claims_draft(run, passages[:1], claim_checker)
+        raw = reply.text.strip()
+        if reply.parsed() is None:  # not JSON (a server that ignores response_format): read it as prose
+            yield from self._conclude(run, raw, checker, sources)
+            return
+        dropped = [{"sentence": v.claim.text, "reason": v.reason} for v in verdicts if not v.ok]
+        kept = [v for v in verdicts if v.ok]
+        if not kept:
+            reason = "the model found no answer in the sources" if not verdicts else "no claim is supported by the sources"
+            yield from run.refuse(reason, raw=raw, dropped=dropped)
+            return
+        text = "".join(dict.fromkeys(join_cited(v.claim.text, [v.n]) for v in kept))
+        citations = list({v.n: v.citation for v in reversed(kept)}.values())
+        citations.sort(key=lambda c: c.n)
+        cited = [src for src in sources if src.n in {c.n for c in citations}]
+        role = answerability.asked_role(run.translated or run.asked)
+        cited_text = "".join(f"{src.section}{src.text}" for src in cited)
+        if role and not answerability.role_in(role, cited_text) and (not run.translated or self._known(role)):
+            yield from run.refuse(f"the question asks about a {role}, which the cited sources do not mention", raw=raw, dropped=dropped)
+            return
+        missing = answerability.missing_entities(run.entities, cited_text)
+        if missing:
+            yield from run.refuse(f"the cited sources do not mention {', '.join(missing)}", raw=raw, dropped=dropped)
+            return
+        source_text = None
+        if run.translated:
+            english = self.translate_answer(text, run.calls)
+            if english is None:
+                dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
+            else:
+                text, source_text = english, text
+        yield run.done(text, False, citations, raw=raw, dropped=dropped, source_text=source_text)
+
+    def _claims_draft(self, run: _Run, passages: list[dict], claim_checker: ClaimChecker):
+        """Ask for claims; yields a ``Sentence`` for each claim that passes as soon as it is complete."""
+        lang = "zh" if run.translated else run.lang
+        question = f"{run.asked}(请用中文回答)" if run.translated else run.query
+        messages = [
+            SystemMessage(prompts.render(f"answer_claims_system_{lang}")),
+            HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
+        ]
+        reply, verdicts = ClaimStream(), []
+        with model_errors():
+            for piece in (structured(self.llm, SCHEMA) | StrOutputParser()).stream(messages):
+                if piece and "ttft_s" not in run.timings:
+                    run.mark("ttft_s")
+                for claim in reply.feed(piece):
+                    verdict = claim_checker.check(claim)
+                    verdicts.append(verdict)
+                    if verdict.ok:
+                        if "first_sentence_s" not in run.timings:
+                            run.mark("first_sentence_s")
+                        yield Sentence(join_cited(claim.text, [verdict.n]), [verdict.citation])
+        run.calls.append((messages, reply.text.strip()))
+        return verdicts, reply
+
+    def _common(self, word: str) -> bool:
+        """Is ``word`` in so many chunks that it is the corpus's setting, not a subject?"""
+        index = getattr(self.retriever, "lexical_index", None)
+        if index is None or not index.ids:
+            return False
+        return index.df.get(word, 0) / len(index.ids) > ENTITY_MAX_SHARE
+
+    def _known(self, term: str) -> float | None:
+        """A term's rarity weight when the corpus uses it, else None."""
+        index = getattr(self.retriever, "lexical_index", None)
+        if index is None or not index.df.get(term):
+            return None
+        return index.idf(term)
 
     def off_focus(
         self, question: str, translated: str | None, answer: str, cited: list[Source], entities: list[str]

@@ -5,7 +5,7 @@ and wraps calls in ``model_errors()``; see ``registry.py`` for the providers.
 """
 
 from rag.models.errors import model_errors, translate_model_error
-from rag.models.registry import ChatModelRegistry, Provider, registry
+from rag.models.registry import ChatModelRegistry, Provider, registry, structured
 
 get_chat_model = registry.get
 parse_spec = registry.parse
@@ -17,5 +17,6 @@ __all__ = [
     "model_errors",
     "parse_spec",
     "registry",
+    "structured",
     "translate_model_error",
 ]

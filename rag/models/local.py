@@ -99,6 +99,7 @@ class LocalLlamaChat(BaseChatModel):
                     temperature=kwargs.get("temperature", self.temperature),
                     stop=stop or [],
                     stream=True,
+                    response_format=kwargs.get("response_format"),  # a JSON schema, enforced by a grammar
                 ):
                     choice = part["choices"][0]
                     text, finish = choice["delta"].get("content") or "", choice["finish_reason"]

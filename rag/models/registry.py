@@ -140,3 +140,20 @@ registry = ChatModelRegistry()
 registry.register(Provider("local", "local:<gguf name or path>", _build_local))
 registry.register(Provider("openai", "openai:<model>", _build_openai, harmless=_openai_harmless))
 registry.register(Provider("fake", "fake[:<anything>]", _build_fake, name_required=False, harmless=lambda s: True))
+
+
+def structured(llm: BaseChatModel, schema: dict) -> BaseChatModel:
+    """``llm`` bound to answer in JSON following ``schema``: llama.cpp turns the schema into a
+    grammar, an OpenAI-compatible server gets ``response_format`` with the schema (a server that
+    ignores it may still answer prose, which the caller reads as prose); other models as they are."""
+    from rag.models.local import LocalLlamaChat
+
+    if isinstance(llm, LocalLlamaChat):
+        return llm.bind(response_format={"type": "json_object", "schema": schema})
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:  # pragma: no cover - a declared dependency
+        return llm
+    if isinstance(llm, ChatOpenAI):
+        return llm.bind(response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}})
+    return llm

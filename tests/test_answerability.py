@@ -5,7 +5,7 @@ from rag.answering.pinyin_names import annotate, build_table, find_names
 
 
 def test_measure_words_are_grouped_by_what_they_count():
-    assert asked_groups("共有多少辆垃圾车?") == {"vehicles"}
+    assert asked_groups("共有多少辆垃圾车?") == {"machines"}
     assert asked_groups("每天出动多少台次?") == {"times"}
     assert asked_groups("花了几个小时?") == {"duration"}
     assert asked_groups("占职工的几成?") == {"share"}
@@ -49,7 +49,7 @@ def test_pinyin_names_are_found_in_the_corpus():
 
 
 def test_english_questions_are_read_directly():
-    assert asked_groups("How many garbage trucks does the bureau own?") == {"vehicles"}
+    assert asked_groups("How many garbage trucks does the bureau own?") == {"machines"}
     assert asked_groups("How many nucleic acid tests were carried out?") == {"times"}
     assert asked_groups("How many vehicle passes had the zone issued?") == {"items"}
     assert asked_groups("How long (in km) is the border, and how many patrol personnel were there?") == {"distance", "people"}
