@@ -243,7 +243,11 @@ class AnswerChain:
             yield from run.refuse(miss, raw=raw, dropped=dropped)
             return
         yield from _sentences(result)
-        text, source_text = result.text, None
+        yield self._answered(run, result.text, result.citations, raw, dropped)
+
+    def _answered(self, run: _Run, text: str, citations: list, raw: str, dropped: list[dict]) -> Done:
+        """The checked answer; for a translated question, in English with the checked text beside it."""
+        source_text = None
         if run.translated:
             english = self.translate_answer(text, run.calls)
             if english is None:
@@ -252,7 +256,7 @@ class AnswerChain:
                 # A small model's translation can drop or garble names: the checked answer in the
                 # sources' language is kept beside it, so nothing the sources say is lost.
                 text, source_text = english, text
-        yield run.done(text, False, result.citations, raw=raw, dropped=dropped, source_text=source_text)
+        return run.done(text, False, citations, raw=raw, dropped=dropped, source_text=source_text)
 
     # -- the chain ----------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
@@ -318,14 +322,7 @@ class AnswerChain:
         if missing:
             yield from run.refuse(f"the cited sources do not mention {', '.join(missing)}", raw=raw, dropped=dropped)
             return
-        source_text = None
-        if run.translated:
-            english = self.translate_answer(text, run.calls)
-            if english is None:
-                dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
-            else:
-                text, source_text = english, text
-        yield run.done(text, False, citations, raw=raw, dropped=dropped, source_text=source_text)
+        yield self._answered(run, text, citations, raw, dropped)
 
     def _claims_draft(self, run: _Run, passages: list[dict], claim_checker: ClaimChecker):
         """Ask for claims; yields a ``Sentence`` for each claim that passes as soon as it is complete."""
