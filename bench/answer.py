@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 
 from rag.answering import AnswerChain
-from rag.eval.metrics import answer_metrics, pct, summarize_answers
+from rag.eval.metrics import pct, summarize_answers
 from rag.eval.questions import load_questions
+from rag.eval.runner import answer_record
 from rag.ingest import ingest
 from rag.models import get_chat_model
 from rag.models.local import _load_llama
@@ -86,11 +87,9 @@ def main() -> None:
                 mismatches += again != output
             chain_s.append(took)
             model_s.append(alone)
-            metrics = answer_metrics(q, answer, settings.context_chars)
-            results.append(
-                {"id": q.id, "type": q.type, "answerable": q.answerable, "refused": answer.refused,
-                 "answer": answer.text, "timings": answer.timings, "metrics": metrics}
-            )
+            record = answer_record(q, answer, settings.context_chars)
+            results.append(record)
+            metrics = record["metrics"]
             print(f"[{i}/{len(questions)}] {q.id} correct={metrics['correct']} chain {took:.1f}s model {alone:.1f}s",
                   flush=True)
 
@@ -100,7 +99,7 @@ def main() -> None:
     figures = {
         "questions": len(results),
         **{k: summary[k] for k in ("correct_answerable", "refusal_accuracy_unanswerable", "false_refusal_rate",
-                                   "citation_precision", "numbers_supported", "ttft_p50_s", "ttft_p95_s")},
+                                   "citation_support", "quotes_exact", "ttft_p50_s", "ttft_p95_s")},
         "answer_p50_s": pct(chain_s, 0.5),
         "answer_p95_s": pct(chain_s, 0.95),
         "model_alone_p50_s": pct(model_s, 0.5),

@@ -55,26 +55,30 @@ def _labels(q: Question) -> dict:
             "near_miss": q.near_miss, "twin_of": q.twin_of}
 
 
+def answer_record(q: Question, answer, budget: int) -> dict:
+    """The results row of one answered question, scored."""
+    record = {
+        **_labels(q),
+        "answer": answer.text,
+        "answer_source_language": answer.source_text,
+        "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
+        "citations": [c.to_dict() for c in answer.citations],
+        "contexts": [c.to_dict() for c in answer.contexts],
+        "timings": dict(answer.timings),
+        "raw_answer": answer.raw_answer,
+        "dropped": answer.dropped,
+    }
+    record["metrics"] = answer_metrics(q, record, budget)
+    return record
+
+
 def run_answers(questions: list[Question], chain, budget: int, progress: Progress | None = None) -> list[dict]:
     results = []
     right = 0
     for i, q in enumerate(questions, 1):
         chain.retriever.doc_id = q.doc
-        answer = chain.invoke(q.question)
-        t = answer.timings
-        record = {
-            **_labels(q),
-            "answer": answer.text,
-            "answer_source_language": answer.source_text,
-            "refused": answer.refused,
-            "refusal_reason": answer.refusal_reason,
-            "citations": [c.to_dict() for c in answer.citations],
-            "contexts": [c.to_dict() for c in answer.contexts],
-            "timings": {k: t.get(k) for k in ("retrieve_s", "answer_s", "ttft_s")},
-            "raw_answer": answer.raw_answer,
-            "dropped": answer.dropped,
-        }
-        record["metrics"] = answer_metrics(q, record, budget)
+        record = answer_record(q, chain.invoke(q.question), budget)
         right += record["metrics"]["correct"]
         results.append(record)
         if progress:
