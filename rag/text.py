@@ -100,6 +100,21 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
     List numbering ("1. …", "- …") is not content; a marker placed after the end
     mark ("…。[1]") belongs to the sentence before it.
     """
+    return [(text, cited) for text, cited, _ in cited_sentences(answer)]
+
+
+# a marker right after a word that points at documents, or joined to another by a conjunction,
+# stands for a noun ("根据资料[1]和[2]", "参与了[1]和[2]两篇报道"): removing it cuts words out
+_REFERENCE_MARK_RE = re.compile(
+    r"(?:资料|材料|来源|文献|报道|文章|原文|段落|第|见|据|(?<![a-z])(?:sources?|documents?|passages?|see))" + MARK_RE.pattern
+    + r"|" + MARK_RE.pattern + r"\s*(?:和|与|及|以及|或|and|or)\s*" + MARK_RE.pattern,  # "[1]和[2]": markers as nouns
+    re.I,
+)
+
+
+def cited_sentences(answer: str) -> list[tuple[str, list[int], bool]]:
+    """Like ``split_cited``, with a third item: True when a marker stands for words (it follows a
+    word pointing at documents: "根据资料[1]和[2],…"), so removing it would cut the sentence."""
     text = _LIST_MARK_RE.sub("", answer.strip())
     text = _MARKS_AFTER_END_RE.sub(r"\2\1", text)
     out = []
@@ -107,8 +122,13 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         sentence = text[s:e]
         clean = strip_marks(sentence).strip()
         if clean and re.search(r"\w", clean):
-            out.append((clean, mark_numbers(sentence)))
+            out.append((clean, mark_numbers(sentence), bool(_REFERENCE_MARK_RE.search(sentence))))
     return out
+
+
+def strip_end_marks(text: str) -> str:
+    """``text`` without the markers that end a sentence (those before an end mark or a line end)."""
+    return re.sub(MARK_RE.pattern + r"(?=\s*(?:[" + re.escape(SENTENCE_END) + r"]|$))", "", text, flags=re.M)
 
 
 # -- numbers ---------------------------------------------------------------------------------

@@ -77,3 +77,23 @@ def test_near_miss_twins_are_reported_by_kind():
     assert summary["near_miss"] == {"subject": {"n": 1, "refused": 0.0}, "year": {"n": 1, "refused": 1.0}}
     assert summary["near_miss_refused"] == 0.5 and summary["twin_originals_correct"] == 1.0
     assert summary["by_split"]["x.test"]["refusal_accuracy_unanswerable"] == 0.5
+
+
+def test_a_sentence_with_words_cut_out_is_not_intact():
+    q = Question("q", "?", True, [["805人"]])
+    cut = {**record("根据资料和,捷温公司共有805人[1]。"), "raw_answer": "根据资料[1]和[2],捷温公司共有805人[1]。"}
+    assert not answer_metrics(q, cut, 1500)["sentences_intact"]
+    whole = {**record("捷温公司共有805人[1]。"), "raw_answer": "捷温公司共有805人[1]。"}
+    assert answer_metrics(q, whole, 1500)["sentences_intact"]
+    claims = {**record("捷温公司共有805人[1]。"),
+              "raw_answer": '{"answerable": true, "claims": [{"text": "捷温公司共有805人。", "source": 1, "quote": "x"}]}'}
+    assert answer_metrics(q, claims, 1500)["sentences_intact"]
+
+
+def test_the_checker_never_shows_a_sentence_whose_markers_stand_for_words():
+    from rag.answering.citations import Checker, Source
+
+    src = Source(1, "c1", "d", "s", "捷温公司共有805人驻厂生产。", 0, 15)
+    result = Checker([src]).check("根据资料[1]和[2],捷温公司共有805人。捷温公司共有805人驻厂生产[1]。")
+    assert result.text == "捷温公司共有805人驻厂生产[1]。"
+    assert result.dropped[0].reason == "citation markers inside the sentence"

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.index.lexical import tokenize
-from rag.text import is_cjk, join_cited, numbers, split_cited, split_sentences
+from rag.text import cited_sentences, is_cjk, join_cited, numbers, split_sentences
 
 INJECTION_RE = re.compile(
     r"(忽略|无视|忘记|不要理会)(掉)?(以上|上面|之前|前面|先前|所有|全部)?(的)?(所有)?(指令|指示|规则|要求|提示)"
@@ -216,7 +216,10 @@ class Checker:
     # -- the whole answer ---------------------------------------------------------------
     def check(self, answer: str) -> CheckResult:
         checked: list[CheckedSentence] = []
-        for sentence, cited in split_cited(answer):
+        for sentence, cited, inner in cited_sentences(answer):
+            if inner:  # removing the markers would cut words out of the sentence: never shown
+                checked.append(CheckedSentence(sentence, [], "dropped", "citation markers inside the sentence"))
+                continue
             valid = [n for n in cited if n in self.sources]
             if valid and self.support(sentence, valid) > 0:
                 checked.append(CheckedSentence(sentence, valid, "kept"))

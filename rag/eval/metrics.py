@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 
 from rag.errors import InputError
-from rag.eval.questions import Question, contains, matches
+from rag.eval.questions import Question, contains, matches, norm
 from rag.index.retriever import within_budget
-from rag.text import is_cjk, numbers, split_cited
+from rag.text import is_cjk, numbers, split_cited, split_end, strip_end_marks
 
 
 def retrieval_metrics(q: Question, contexts: list[str], budget: int) -> dict:
@@ -115,7 +116,26 @@ def answer_metrics(q: Question, record: dict, budget: int) -> dict:
         return bool(c.get("quote")) and chunk["text"][lo : lo + (c["end"] - c["start"])] == c["quote"]
 
     m["quotes_exact"] = bool(citations) and all(exact(c) for c in citations)
+    m["sentences_intact"] = sentences_intact(record)
     return m
+
+
+def sentences_intact(record: dict) -> bool:
+    """Is every shown sentence one the model wrote, whole? Checked against the raw reply (prose with
+    only its end-of-sentence markers removed, or the claims' texts), never against the checker's
+    own output: a sentence whose inner markers were cut out ("根据资料和,…") fails."""
+    raw = record.get("raw_answer") or ""
+    try:
+        data = json.loads(raw[raw.index("{") : raw.rindex("}") + 1]) if "{" in raw else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("claims"), list):
+        written = "".join(str(c.get("text", "")) for c in data["claims"] if isinstance(c, dict))
+    else:
+        written = strip_end_marks(raw)
+    written = norm(written)
+    shown = record.get("answer_source_language") or record.get("answer") or ""
+    return all(norm(split_end(sentence)[0]) in written for sentence, _ in split_cited(shown))
 
 
 def _share(rows: list[dict], key: str) -> float | None:
@@ -133,6 +153,7 @@ def _answer_figures(rows: list[dict]) -> dict:
         "false_refusal_rate": mean([bool(r["refused"]) for r in ans]),
         "citation_support": _share(answered, "citation_support"),
         "quotes_exact": _share(answered, "quotes_exact"),
+        "sentences_intact": _share(answered, "sentences_intact"),
     }
 
 
