@@ -87,3 +87,14 @@ def test_heading_levels_decide_without_bylines():
 def test_english_layout_break_is_joined_with_a_space():
     d = clean("# T\n\nThe committee decided to\n\nadopt the plan.", "en")
     assert d.paragraphs[0].text == "The committee decided to adopt the plan."
+
+
+def test_a_plain_text_headline_is_not_joined_to_the_first_paragraph():
+    raw = "星驰汽车交付量创新高 同比增长42%\n\n本报讯 2023年星驰汽车交付18.6万辆。\n\n第二段。\n"
+    doc = clean(raw, "d", title="d")
+    assert [s.path for s in doc.sections] == [("星驰汽车交付量创新高 同比增长42%",)]
+    assert doc.paragraphs[0].text == "本报讯 2023年星驰汽车交付18.6万辆。"
+    assert not doc.repairs
+    # a long first line, or a page with # headings, keeps the old reading
+    assert clean("这是一段很长的第一行文字" * 6 + "\n\n第二段。", "d").paragraphs[0].text.startswith("这是")
+    assert clean("# 标题\n\n短行\n\n正文。", "d").sections[0].path == ("标题",)

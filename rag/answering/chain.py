@@ -122,6 +122,7 @@ class AnswerChain:
         self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
         self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
         self._names: tuple[tuple | None, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
+        self._documents: dict[str, str] = {}  # doc id -> text, for the claims' name checks
 
     # -- model calls ------------------------------------------------------------------
     def _stream_model(self, messages: list) -> Iterator[str]:
@@ -293,7 +294,7 @@ class AnswerChain:
         claim_checker = ClaimChecker(
             sources, run.asked if not run.translated else run.translated,
             idf=index.idf if index else None,
-            common=self._common, known=self._known, usable=checker.usable,
+            common=self._common, known=self._known, document=self._document_text,
         )
         verdicts, reply = yield from self._claims_draft(run, passages, claim_checker)
         if not any(v.ok for v in verdicts) and reply.answerable is False and len(passages) > 1:
@@ -346,6 +347,15 @@ class AnswerChain:
                         yield Sentence(join_cited(claim.text, [verdict.n]), [verdict.citation])
         run.calls.append((messages, reply.text.strip()))
         return verdicts, reply
+
+    def _document_text(self, doc_id: str) -> str:
+        store = getattr(self.retriever, "store", None)
+        if store is None:
+            return ""
+        if doc_id not in self._documents:
+            doc = store.get_document(doc_id)
+            self._documents[doc_id] = doc.text if doc else ""
+        return self._documents[doc_id]
 
     def _common(self, word: str) -> bool:
         """Is ``word`` in so many chunks that it is the corpus's setting, not a subject?"""

@@ -199,46 +199,74 @@ class ClaimChecker:
         idf: Callable[[str], float] | None = None,
         common: Callable[[str], bool] | None = None,
         known: Callable[[str], float | None] | None = None,
-        usable: dict[int, str] | None = None,
+        document: Callable[[str], str] | None = None,
     ):
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
         self.asked = constraints.of_question(question, common or (lambda word: False), known or (lambda t: None))
-        self.usable = usable or {s.n: s.text for s in sources}
+        self.document = document  # doc id -> the document's text (names may stand anywhere in it)
 
     def check(self, claim: Claim) -> Verdict:
         if not claim.text:
             return Verdict(claim, False, "empty claim")
         if looks_injected(claim.text) or constraints.speaks_about_the_system(claim.text):
             return Verdict(claim, False, "the claim is an instruction or speaks about the system")
-        order = [claim.source] + [n for n in self.sources if n != claim.source]
-        found = None
-        for n in order:
-            if n in self.sources and (span := locate(claim.quote or claim.text, self.usable[n])):
-                found = (n, span)
-                break
-        if found is None:
+        first = self._quoted(claim)
+        spans = [first] if first else []
+        spans += [sp for sp in self._best_sentences(claim.text) if sp != first]
+        if not spans:
             return Verdict(claim, False, "its quote is in no source")
-        n, span = found
-        src = self.sources[n]
-        usable = self.usable[n]
-        s, e = _sentence_span(usable, span)
-        sentence = usable[s:e]
-        if looks_injected(sentence):
-            return Verdict(claim, False, "its quote is a planted instruction")
-        why = self._unsupported(claim.text, sentence) or constraints.uncovered(
-            self.asked, claim.text, sentence, f"{src.section}\n{usable}"
-        )
-        if why:
-            return Verdict(claim, False, why, n)
-        # offsets into the document: the usable text is the chunk minus planted sentences
-        start = src.text.find(sentence)
-        citation = Citation(n, src.chunk_id, src.doc_id, src.section, src.start + start, src.start + start + len(sentence), sentence)
-        return Verdict(claim, True, "", n, citation)
+        reasons = []
+        for n, (s, e) in spans:  # the quoted sentence first, then the sentences that back the claim best
+            why = self._why_not(claim.text, n, s, e)
+            if not why:
+                src = self.sources[n]
+                citation = Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e])
+                return Verdict(claim, True, "", n, citation)
+            reasons.append(why)
+        return Verdict(claim, False, reasons[0], spans[0][0])  # why the sentence it rests on fails
 
-    def _unsupported(self, text: str, sentence: str) -> str | None:
-        missing = numbers(text) - numbers(sentence, chinese=True)
+    def _quoted(self, claim: Claim) -> tuple[int, tuple[int, int]] | None:
+        """(source, sentence span) of the claim's quote: in the cited source, else in another."""
+        order = [claim.source] + [n for n in self.sources if n != claim.source]
+        for n in order:
+            if n in self.sources and claim.quote and (span := locate(claim.quote, self.sources[n].text)):
+                return n, _sentence_span(self.sources[n].text, span)
+        return None
+
+    def _best_sentences(self, text: str, limit: int = 2) -> list[tuple[int, tuple[int, int]]]:
+        """The source sentences sharing most of the claim's numbers and words (when the quote is
+        not a copy, or copies the wrong sentence)."""
+        nums, terms = numbers(text), key_terms(text)
+        scored = []
+        for n, src in self.sources.items():
+            for s, e in split_sentences(src.text):
+                piece = src.text[s:e]
+                score = 2 * len(nums & numbers(piece, chinese=True)) + sum(self.idf(t) for t in terms if t in piece)
+                if score > 0:
+                    scored.append((score, n, (s, e)))
+        scored.sort(key=lambda x: -x[0])
+        return [(n, span) for _, n, span in scored[:limit]]
+
+    def _why_not(self, text: str, n: int, s: int, e: int) -> str:
+        """Why the sentence ``[s:e]`` of source ``n`` does not back the claim (empty when it does)."""
+        src = self.sources[n]
+        sentence = src.text[s:e]
+        if looks_injected(sentence):
+            return "its quote is a planted instruction"
+        before = [src.text[a:b] for a, b in split_sentences(src.text) if b <= s][-1:]
+        near = f"{src.section}\n{''.join(before)}{sentence}"  # the sentence and its immediate context
+        document = self.document(src.doc_id) if self.document else ""
+        return (
+            self._unsupported(text, sentence, near)
+            or constraints.uncovered(self.asked, text, sentence, f"{src.section}\n{src.text}", document)
+            or ""
+        )
+
+    def _unsupported(self, text: str, sentence: str, near: str) -> str | None:
+        # numbers the question itself states are its constraints (checked by ``constraints``)
+        missing = numbers(text) - numbers(self.question) - numbers(sentence, chinese=True)
         if missing:
             return f"number(s) {', '.join(sorted(missing))} are not in the quoted sentence"
         clash = constraints.unit_clash(text, sentence)
@@ -247,7 +275,7 @@ class ClaimChecker:
         if is_cjk(text):
             own = [t for t in key_terms(text) if t not in self.question]
             total = sum(self.idf(t) for t in own)
-            if own and sum(self.idf(t) for t in own if t in sentence) < OWN_TERM_SHARE * total:
+            if own and sum(self.idf(t) for t in own if t in near) < OWN_TERM_SHARE * total:
                 return "its words are not in the quoted sentence"
         return None
 

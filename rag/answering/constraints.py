@@ -7,8 +7,8 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **years and dates** it names: a sentence that names years must name the asked one; one
   that names none must stand in a chunk that does (a figure is about the time it is given for);
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
-  be in the sentence's chunk or section, except names so common in the corpus that they are
-  its setting (the city a whole page is about);
+  be in the sentence's document, except names so common in the corpus that they are its
+  setting (the city a whole page is about);
 * **subject**: most of the question's rarity-weighted terms that the corpus knows must be in
   the chunk (a passage about veterans does not answer a question about students);
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
@@ -131,15 +131,16 @@ def _clause(sentence: str, claim: str) -> str:
     return sentence
 
 
-def uncovered(asked: Asked, claim: str, sentence: str, context: str) -> str | None:
-    """Why ``sentence`` (in ``context``: its chunk and section) does not answer the asked question."""
+def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: str = "") -> str | None:
+    """Why ``sentence`` (in ``context``: its chunk and section; in ``document``) does not answer
+    the asked question."""
     for label, asked_set, found in (("year", asked.years, years), ("date", asked.dates, dates)):
         stated = found(sentence)
         for value in sorted(asked_set):
             if (stated and value not in stated) or (not stated and value not in found(context)):
                 where = f"the source speaks of {', '.join(sorted(stated))}" if stated else "the source does not say"
                 return f"the question asks about {label} {value}; {where}"
-    missing = [n for n in asked.names if n not in context]
+    missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"the source does not mention {', '.join(missing)}"
     total = sum(asked.terms.values())

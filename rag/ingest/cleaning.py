@@ -5,6 +5,8 @@ What it repairs, generally rather than by listing strings:
 * **Layout breaks** -- a body paragraph that ends without sentence-final punctuation
   continues in the next body paragraph (photo captions printed in between are
   skipped over); the two halves are joined again.
+* **Headlines** -- a plain-text page without ``#`` headings that starts with a short line
+  without end punctuation has it as its headline (instead of joining it to the first paragraph).
 * **Captions and credits** -- lines starting with 上图/中图/下图/左图/右图/图为 and
   short credit lines ending in 供图/摄 are taken out of the body and kept as caption
   paragraphs at the end of their section.
@@ -36,6 +38,7 @@ BYLINE_LINE_RE = re.compile(r"(记者|通讯员|本报)")
 BYLINE_PREFIX_RE = re.compile(r"^(?:[^\s(（]{0,8})[(（]\s*(?:[^)）]*?)(?:记者|通讯员)[^)）]*[)）]")
 CLOSERS = "”’\"'」』）)】》"
 TERMINALS = "。！？!?…；;.:："
+TITLE_MAX = 60  # a first line longer than this is a paragraph, not a headline
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,17 @@ def _blocks(raw: str) -> list[Block]:
             blocks.append(Block("heading", m.group(2).strip(), len(m.group(1))))
         else:
             blocks.append(Block(kind, line))
+    return _headline(blocks)
+
+
+def _headline(blocks: list[Block]) -> list[Block]:
+    """A plain-text page (no ``#`` headings) whose first line is short and unfinished has it as its
+    headline: news text puts the title first, without end punctuation."""
+    if len(blocks) < 2 or any(b.kind == "heading" for b in blocks):
+        return blocks
+    first = blocks[0]
+    if first.kind == "body" and len(first.text) <= TITLE_MAX and not ends_sentence(first.text):
+        return [Block("heading", first.text, 1)] + blocks[1:]
     return blocks
 
 
