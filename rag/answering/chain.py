@@ -301,7 +301,7 @@ class AnswerChain:
             yield Retry("the model found no answer; asking again with the best source alone")
             verdicts, reply = yield from self._claims_draft(run, passages[:1], claim_checker)
         raw = reply.text.strip()
-        if reply.parsed() is None:  # not JSON (a server that ignores response_format): read it as prose
+        if not reply.is_claims:  # not JSON (a server that ignores response_format): read it as prose
             yield from self._conclude(run, raw, checker, sources)
             return
         dropped = [{"sentence": v.claim.text, "reason": v.reason} for v in verdicts if not v.ok]

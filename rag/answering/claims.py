@@ -49,9 +49,9 @@ SCHEMA = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "text": {"type": "string"},
+                    "text": {"type": "string", "maxLength": 120},
                     "source": {"type": "integer"},
-                    "quote": {"type": "string"},
+                    "quote": {"type": "string", "maxLength": 100},
                 },
                 "required": ["text", "source", "quote"],
             },
@@ -131,8 +131,14 @@ class ClaimStream:
         m = re.search(r'"answerable"\s*:\s*(true|false)', self.text)
         return None if m is None else m.group(1) == "true"
 
+    @property
+    def is_claims(self) -> bool:
+        """Did the reply come as claims (JSON, or at least one complete claim object before it broke
+        off)? Otherwise it is read as prose."""
+        return self._pos is not None or self.parsed() is not None
+
     def parsed(self) -> dict | None:
-        """The whole reply as JSON (None when it is not JSON -- then the reply is read as prose)."""
+        """The whole reply as JSON, or None."""
         text = self.text.strip()
         m = re.search(r"\{.*\}", text, re.S)
         if not m:
@@ -269,7 +275,7 @@ class ClaimChecker:
         missing = numbers(text) - numbers(self.question) - numbers(sentence, chinese=True)
         if missing:
             return f"number(s) {', '.join(sorted(missing))} are not in the quoted sentence"
-        clash = constraints.unit_clash(text, sentence)
+        clash = constraints.unit_clash(text, sentence, self.question)
         if clash:
             return clash
         if is_cjk(text):

@@ -9,8 +9,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
   be in the sentence's document, except names so common in the corpus that they are its
   setting (the city a whole page is about);
-* **subject**: most of the question's rarity-weighted terms that the corpus knows must be in
-  the chunk (a passage about veterans does not answer a question about students);
+* **subject**: a good part of the question's rarity-weighted terms that the corpus knows must be
+  in the chunk (a passage about veterans does not answer a question about students); a question
+  of several parts is judged by the part the chunk covers best;
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
   change, one about a share (占比/比重/比例) a sentence stating a share; a figure stated per day
   (日均/每天) or per person (人均) does not answer a question that asks neither;
@@ -31,7 +32,7 @@ from rag.answering import answerability
 from rag.answering.citations import key_terms
 from rag.text import NUMBER_PATTERN, is_cjk
 
-SUBJECT_SHARE = 0.5  # rarity-weighted share of the question's known terms its chunk must hold
+SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of its best-covered part) the chunk must hold
 NAME_TAGS = ("nr", "ns", "nt", "nz")
 MEASURES: dict[str, tuple[str, ...]] = {
     "growth": ("增长", "增幅", "同比", "增加", "上涨", "提高", "上升", "下降", "减少", "增速", "翻番"),
@@ -55,7 +56,7 @@ class Asked:
     years: set[str] = field(default_factory=set)
     dates: set[str] = field(default_factory=set)
     names: list[str] = field(default_factory=list)
-    terms: dict[str, float] = field(default_factory=dict)  # corpus-known term -> rarity weight
+    parts: list[dict[str, float]] = field(default_factory=list)  # per part of the question: known term -> weight
     measures: set[str] = field(default_factory=set)
     question: str = ""
 
@@ -111,12 +112,13 @@ def of_question(
     setting, ``known(term)`` gives a term's rarity weight (None for words the corpus never uses)."""
     if not is_cjk(question):
         return Asked(question=question, years=years(question))
-    terms = {t: w for t in key_terms(question) if (w := known(t))}
+    # a question of several parts ("…是谁?…有多少?") is answered part by part
+    parts = [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
     return Asked(
         years=years(question),
         dates=dates(question),
         names=[n for n in names(question) if not common(n)],
-        terms=terms,
+        parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in parts],
         measures=measures(question),
         question=question,
     )
@@ -143,17 +145,19 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"the source does not mention {', '.join(missing)}"
-    total = sum(asked.terms.values())
-    if total and sum(w for t, w in asked.terms.items() if t in context) < SUBJECT_SHARE * total:
-        gone = [t for t in asked.terms if t not in context]
+    coverage = [(sum(w for t, w in terms.items() if t in context) / sum(terms.values()), terms)
+                for terms in asked.parts if terms]
+    if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:
+        gone = [t for t in max(coverage, key=lambda x: x[0])[1] if t not in context]
         return f"the source is about something else (no {', '.join(gone[:3])})"
-    clause = _clause(sentence, claim)
     for kind in sorted(asked.measures):
         if kind not in measures(sentence):
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
-    for kind in _QUALIFYING:
-        if kind in measures(clause) and kind not in asked.measures:
-            return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
+    if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
+        clause = _clause(sentence, claim)
+        for kind in _QUALIFYING:
+            if kind in measures(clause) and kind not in asked.measures:
+                return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
     return quantity_clash(asked.question, claim, sentence)
 
 
@@ -165,10 +169,14 @@ def stated(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2)) for m in _STATED_RE.finditer(text)]
 
 
-def unit_clash(claim: str, sentence: str) -> str | None:
-    """A number of the claim that the sentence gives only with a measure word of another kind."""
+def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
+    """A number of the claim that the sentence gives only with a measure word of another kind
+    (quantities the claim repeats from the question are the question's, not claims)."""
     in_sentence = stated(sentence)
+    echoed = set(stated(question))
     for num, unit in stated(claim):
+        if (num, unit) in echoed:
+            continue
         units = [u for n, u in in_sentence if n == num]
         if units and not any(answerability.same_kind(unit, u) for u in units):
             return f"{num}{unit} in the claim is {num}{units[0]} in the source"
