@@ -50,3 +50,40 @@ def test_retrieval_only_eval_writes_results(article_settings, tmp_path):
     assert summary["hit@3"] == 1.0 and summary["scored"] == 2
     assert "evidence_recall@1500" in summary
     assert (out / "report.md").read_text().startswith("# ")
+
+
+def test_answer_eval_with_the_fake_model_scores_splits_and_rescores(article_settings, tmp_path):
+    import re
+
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+    from rag.models import registry
+    from rag.models.fake import FakeChatModel
+
+    def reply(messages):
+        text = messages[-1].content
+        n = next((n for n, body in re.findall(r"^\[(\d+)\] (.*)$", text, flags=re.M) if "化营、辛庄" in body), None)
+        if "化辛小区" in text and n:
+            return f"化辛小区是化营、辛庄两个村的回迁安置小区[{n}]。"
+        return "资料中没有相关信息。"
+
+    dev, test = tmp_path / "set.dev.jsonl", tmp_path / "set.test.jsonl"
+    dev.write_text(json.dumps({"id": "d1", "question": "化辛小区是哪两个村的回迁安置小区?", "answerable": True,
+                               "answers": [["化营"], ["辛庄"]], "evidence": ["化营、辛庄两个村"]}, ensure_ascii=False))
+    test.write_text(json.dumps({"id": "t1", "question": "开发区有多少家银行?", "answerable": False, "answers": [],
+                                "evidence": [], "near_miss": "subject", "twin_of": "d1"}, ensure_ascii=False))
+    out = tmp_path / "out"
+    with registry.override(FakeChatModel(reply)):
+        res = CliRunner().invoke(app, ["eval", str(dev), str(test), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["correct_answerable"] == 1.0 and summary["refusal_accuracy_unanswerable"] == 1.0
+    assert set(summary["by_split"]) == {"set.dev", "set.test"}
+    assert summary["near_miss"] == {"subject": {"n": 1, "refused": 1.0}} and summary["sentences_intact"] == 1.0
+    # the key facts of d1 corrected to something the answer does not say: rescoring fails it
+    dev.write_text(json.dumps({"id": "d1", "question": "化辛小区是哪两个村的回迁安置小区?", "answerable": True,
+                               "answers": [["王庄"]], "evidence": []}, ensure_ascii=False))
+    res = CliRunner().invoke(app, ["eval", str(dev), str(test), "--rescore", str(out / "results.jsonl"),
+                                   "--out", str(tmp_path / "again"), "--fail-under", "correct_answerable=0.5"])
+    assert res.exit_code == 2 and "below threshold" in res.output

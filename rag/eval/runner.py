@@ -56,19 +56,8 @@ def _labels(q: Question) -> dict:
 
 
 def answer_record(q: Question, answer, budget: int) -> dict:
-    """The results row of one answered question, scored."""
-    record = {
-        **_labels(q),
-        "answer": answer.text,
-        "answer_source_language": answer.source_text,
-        "refused": answer.refused,
-        "refusal_reason": answer.refusal_reason,
-        "citations": [c.to_dict() for c in answer.citations],
-        "contexts": [c.to_dict() for c in answer.contexts],
-        "timings": dict(answer.timings),
-        "raw_answer": answer.raw_answer,
-        "dropped": answer.dropped,
-    }
+    """The results row of one answered question (the ``Answer`` as JSON plus the question's labels), scored."""
+    record = {**_labels(q), **{k: v for k, v in answer.to_dict().items() if k != "question"}}
     record["metrics"] = answer_metrics(q, record, budget)
     return record
 
