@@ -142,3 +142,15 @@ def test_roles_match_their_abbreviations():
     assert role_in("村支书", "乃自房村党支部书记王殿福")
     assert role_in("队长", "志愿先锋队队长朱建高")
     assert not role_in("队长", "志愿者朱建高")
+
+
+def test_a_claim_quoting_the_wrong_sentence_rests_on_the_sentence_that_backs_it(news):
+    _, answer, _ = ask(news, "星驰汽车日均生产多少辆整车?", claim("星驰汽车日均生产整车约520辆。", "公司董事长李明华今年52岁"))
+    assert not answer.refused, answer.dropped
+    assert "520辆" in answer.citations[0].quote
+
+
+def test_a_quantity_of_another_kind_is_refused(news):
+    # asked for books (册), the source gives money
+    _, answer, _ = ask(news, "星驰汽车2023年卖出了多少册图书?", claim("星驰汽车2023年卖出了18.6万辆册图书。", "全年交付新能源车18.6万辆"))
+    assert answer.refused

@@ -41,7 +41,10 @@ UNIT_GROUPS: dict[str, tuple[str, ...]] = {
     "distance": ("公里", "千米", "米"),
     "share": ("%", "％", "成", "百分之"),
     "age": ("岁",),
-    "items": ("张", "份", "件", "套", "箱", "吨"),
+    "items": ("张", "份", "件", "套", "箱", "册", "本", "篇", "座", "间", "棵", "株", "只", "头", "枚"),
+    "weight": ("吨", "公斤", "千克", "斤", "克"),
+    "area": ("亩", "公顷", "平方米", "平方公里"),
+    "volume": ("立方米", "升"),
 }
 _UNIT_OF = {u: g for g, units in UNIT_GROUPS.items() for u in units}
 _UNITS_RE = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))

@@ -249,7 +249,7 @@ class AnswerChain:
     def _answered(self, run: _Run, text: str, citations: list, raw: str, dropped: list[dict]) -> Done:
         """The checked answer; for a translated question, in English with the checked text beside it."""
         source_text = None
-        if run.translated:
+        if run.translated and is_cjk(text):  # (claims may already be in the question's language)
             english = self.translate_answer(text, run.calls)
             if english is None:
                 dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})

@@ -241,18 +241,19 @@ class ClaimChecker:
                 return n, _sentence_span(self.sources[n].text, span)
         return None
 
-    def _best_sentences(self, text: str, limit: int = 2) -> list[tuple[int, tuple[int, int]]]:
-        """The source sentences sharing most of the claim's numbers and words (when the quote is
-        not a copy, or copies the wrong sentence)."""
-        nums, terms = numbers(text), key_terms(text)
+    def _best_sentences(self, text: str, limit: int = 3) -> list[tuple[int, tuple[int, int]]]:
+        """The source sentences that hold the claim's numbers and most of its words (when the quote
+        is not a copy, or copies the wrong sentence): all numbers first, then shared numbers, then words."""
+        nums, terms = numbers(text) - numbers(self.question), key_terms(text)
         scored = []
         for n, src in self.sources.items():
             for s, e in split_sentences(src.text):
                 piece = src.text[s:e]
-                score = 2 * len(nums & numbers(piece, chinese=True)) + sum(self.idf(t) for t in terms if t in piece)
-                if score > 0:
-                    scored.append((score, n, (s, e)))
-        scored.sort(key=lambda x: -x[0])
+                held = nums & numbers(piece, chinese=True)
+                words = sum(self.idf(t) for t in terms if t in piece)
+                if held or words:
+                    scored.append(((held == nums, len(held), words), n, (s, e)))
+        scored.sort(key=lambda x: x[0], reverse=True)
         return [(n, span) for _, n, span in scored[:limit]]
 
     def _why_not(self, text: str, n: int, s: int, e: int) -> str:
