@@ -154,3 +154,15 @@ def test_a_quantity_of_another_kind_is_refused(news):
     # asked for books (册), the source gives money
     _, answer, _ = ask(news, "星驰汽车2023年卖出了多少册图书?", claim("星驰汽车2023年卖出了18.6万辆册图书。", "全年交付新能源车18.6万辆"))
     assert answer.refused
+
+
+def test_a_claim_of_two_sentences_is_checked_sentence_by_sentence_and_json_may_hold_line_breaks():
+    reply = ClaimStream()
+    got = reply.feed('{"answerable": true, "claims": [{"text": "甲是乙。丙是丁。", "source": 1, "quote": "行一\n行二"}]}')
+    assert [c.text for c in got] == ["甲是乙。", "丙是丁。"] and got[0].quote == "行一\n行二"
+
+
+def test_each_part_of_a_two_part_question_may_be_answered_by_its_own_claim(news):
+    _, answer, _ = ask(news, "星驰汽车董事长是谁?2023年星驰汽车交付了多少辆新能源车?",
+                       claim("星驰汽车董事长是李明华。", "公司董事长李明华今年52岁"))
+    assert not answer.refused, answer.dropped

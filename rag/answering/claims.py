@@ -70,6 +70,13 @@ class Claim:
     source: int
     quote: str
 
+    def sentences(self) -> list[Claim]:
+        """A claim is one sentence: one that holds several is checked sentence by sentence."""
+        spans = split_sentences(self.text)
+        if len(spans) <= 1:
+            return [self]
+        return [Claim(self.text[s:e], self.source, self.quote) for s, e in spans]
+
     @classmethod
     def from_json(cls, obj) -> Claim | None:
         if not isinstance(obj, dict):
@@ -97,7 +104,7 @@ class ClaimStream:
         self.text = ""
         self._pos: int | None = None  # where the next claim object may start
         self._done = False
-        self._decoder = json.JSONDecoder()
+        self._decoder = json.JSONDecoder(strict=False)  # a raw line break inside a string is tolerated
 
     def feed(self, piece: str) -> list[Claim]:
         self.text += piece
@@ -123,7 +130,7 @@ class ClaimStream:
             self._pos = end
             claim = Claim.from_json(obj)
             if claim is not None:
-                out.append(claim)
+                out += claim.sentences()
         return out
 
     @property
@@ -144,7 +151,7 @@ class ClaimStream:
         if not m:
             return None
         try:
-            data = json.loads(m.group(0))
+            data = json.loads(m.group(0), strict=False)
         except json.JSONDecodeError:
             return None
         return data if isinstance(data, dict) else None

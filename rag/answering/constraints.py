@@ -186,9 +186,11 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
 def quantity_clash(question: str, claim: str, sentence: str) -> str | None:
     """The claim gives a quantity of another kind than the question asks (``answerability``);
     people-times answer a head-count question only where the sentence gives no head count."""
-    why = answerability.quantity_mismatch(question, claim)
-    if why is None:
+    parts = [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
+    whys = [answerability.quantity_mismatch(p, claim) for p in parts]
+    if any(why is None for why in whys):  # a question of several parts: the claim may answer any one
         return None
+    why = whys[0]
     asked = answerability.asked_groups(question) or set()
     if "people" in asked and any(u == "人次" for _, u in stated(claim)):
         if not any(answerability.unit_group(u) == "people" for _, u in stated(sentence)):
