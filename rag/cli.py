@@ -120,11 +120,13 @@ def _print_answer(answer) -> None:
 
 
 def _run_question(chain, question: str, history, stream: bool):
-    from rag.answering.events import Done, Draft, Retry, Rewritten
+    from rag.answering.events import Done, Draft, Retry, Rewritten, Sentence
 
     answer = None
     streamed = False
     for event in chain.stream(question, history):
+        if isinstance(event, Sentence) and stream and not streamed:  # claims: each one as it passes
+            out.print(f"[dim]✓ {event.text}[/dim]", highlight=False)
         if isinstance(event, Rewritten):
             out.print(f"[dim]standalone question: {event.text}[/dim]", highlight=False)
         elif isinstance(event, Retry) and stream:

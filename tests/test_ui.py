@@ -151,6 +151,25 @@ def test_chat_streams_then_shows_the_checked_answer_with_linked_cards(article_se
     assert any(row[4] == "✓" for row in debug["data"])
 
 
+def test_in_claims_mode_checked_sentences_show_before_the_answer_is_done(article_settings):
+    import json
+
+    from ui.context import AppContext
+
+    ctx = AppContext(article_settings.model_copy(update={"answer_mode": "claims"}))
+
+    def reply(m):
+        claim = {"text": f"化辛小区是{FACT}。", "source": number_of(m, FACT), "quote": FACT}
+        return json.dumps({"answerable": True, "claims": [claim]}, ensure_ascii=False)
+
+    with registry.override(FakeChatModel(reply)):
+        frames = run_chat(ctx, "化辛小区是哪两个村的回迁安置小区?", request=ZH)
+    live = [f for f in frames[:-1] if f'<div class="answer">化辛小区是{FACT}' in f[0][-1]["content"]]
+    assert live and 'class="pending"' in live[0][0][-1]["content"]  # checked text while still working
+    assert "{" not in "".join(f[0][-1]["content"] for f in frames)  # no raw JSON is ever shown
+    assert FACT in frames[-1][0][-1]["content"]
+
+
 def test_follow_up_keeps_each_answers_links_on_its_own_cards(article_settings):
     from ui.context import AppContext
 

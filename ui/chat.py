@@ -23,7 +23,7 @@ import re
 
 import gradio as gr
 
-from rag.answering.events import Done, Draft, Retry, Rewritten, SourcesFound, Translated
+from rag.answering.events import Done, Draft, Retry, Rewritten, Sentence, SourcesFound, Translated
 from rag.errors import StoreError
 
 from .context import AppContext, Problem, problem
@@ -130,13 +130,13 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
     base = render_messages(turns, lang, total=len(turns) + 1)
     user = {"role": "user", "content": question}
     live = {"contexts": [], "citations": []}
-    rewritten, translated, text = None, None, ""
+    rewritten, translated, text, checked = None, None, "", ""
 
     def frame(bubble: str):
         return base + [user, {"role": "assistant", "content": bubble}]
 
     def bubble(searching: bool = False) -> str:
-        return streaming_html(text, lang, rewritten, searching, translated)
+        return streaming_html(text, lang, rewritten, searching, translated, checked)
 
     yield frame(bubble(searching=True)), render_sources(turns, lang, live), turns, gr.skip(), gr.skip(), ""
     try:
@@ -154,6 +154,9 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
                     frame(bubble()), render_sources(turns, lang, live),
                     turns, gr.skip(), debug_table(live["contexts"], [], lang), "",
                 )
+            elif isinstance(event, Sentence):  # a sentence that passed the check: shown as final text
+                checked += event.text
+                yield frame(bubble()), gr.skip(), turns, gr.skip(), gr.skip(), ""
             elif isinstance(event, Retry):  # the model is asked again: what it streamed so far is void
                 text = ""
                 yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""

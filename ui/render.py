@@ -84,14 +84,15 @@ def answer_html(answer: dict, lang: str, prefix: str = "src-") -> str:
 
 
 def streaming_html(
-    text: str, lang: str, rewritten: str | None = None, searching: bool = False, translated: str | None = None
+    text: str, lang: str, rewritten: str | None = None, searching: bool = False, translated: str | None = None,
+    checked: str = "",
 ) -> str:
-    """The answer while tokens arrive: raw model text, clearly not yet checked."""
+    """The answer while it is written: sentences that already passed the check (``checked``), then
+    the raw model text, clearly not yet checked."""
     note = msg("searching" if searching else "checking", lang)
-    return (
-        f'{notes_html(lang, rewritten, translated)}<div class="streaming">{esc(text)}<span class="caret">▍</span></div>'
-        f'<div class="pending">{esc(note)}</div>'
-    )
+    done = f'<div class="answer">{esc(checked)}</div>' if checked else ""
+    raw = f'<div class="streaming">{esc(text)}<span class="caret">▍</span></div>' if text or not checked else ""
+    return f'{notes_html(lang, rewritten, translated)}{done}{raw}<div class="pending">{esc(note)}</div>'
 
 
 def error_html(err: BaseException | str, lang: str, hint: str | None = None) -> str:
