@@ -46,6 +46,7 @@ class FakeOpenAI:
     chunk_chars: int = 3
     malformed_body: str = '{"object": "chat.completion", "choices": null}'
     requests: list[dict] = field(default_factory=list)
+    authorizations: list[str | None] = field(default_factory=list)  # the Authorization header of each chat request
 
 
 def fake_embedding(text: str, dim: int = EMBED_DIM) -> np.ndarray:
@@ -108,6 +109,7 @@ def make_app(state: FakeOpenAI) -> FastAPI:
     async def chat(request: Request):
         body = await request.json()
         state.requests.append(body)
+        state.authorizations.append(request.headers.get("authorization"))
         if (bad := await misbehave()) is not None:
             return bad
         model = body.get("model", "fake-model")

@@ -258,6 +258,28 @@ def test_settings_are_validated_before_they_apply(article_settings):
     assert ctx.settings_for(new).top_k == 3 and ctx.base.top_k == article_settings.top_k
 
 
+def test_the_servers_key_never_goes_to_an_endpoint_typed_in_the_ui(article_settings):
+    from tests.fake_openai import fake_openai_server
+    from ui import settings_tab as st
+    from ui.context import AppContext
+
+    secret = "sk-server-secret"
+    with fake_openai_server() as operators, fake_openai_server() as visitors:
+        base = article_settings.model_copy(update={"openai_base_url": operators.base_url, "openai_api_key": secret})
+        ctx = AppContext(base)
+        # a visitor's endpoint with the key field left empty: no key at all goes there
+        html = st.test_connection(ctx, "openai", "m", visitors.base_url, "", 6, 1500, None)
+        assert "ok-box" in html and visitors.authorizations and secret not in str(visitors.authorizations)
+        # the same through "Apply": the session's settings carry no server key for that endpoint
+        new, _ = st.apply(ctx, "openai", "m", visitors.base_url, "", 6, 1500, {}, None)
+        assert ctx.settings_for(new).openai_api_key is None
+        # a key typed for it is used; the operator's own endpoint still gets the operator's key
+        st.test_connection(ctx, "openai", "m", visitors.base_url, "sk-visitor", 6, 1500, None)
+        assert visitors.authorizations[-1] == "Bearer sk-visitor"
+        st.test_connection(ctx, "openai", "m", operators.base_url, "", 6, 1500, None)
+        assert operators.authorizations[-1] == f"Bearer {secret}"
+
+
 def test_test_connection_reports_a_dead_endpoint_readably(article_settings):
     from tests.test_ui_browser import free_port
     from ui import settings_tab as st

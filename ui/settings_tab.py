@@ -6,7 +6,9 @@ to other users of the same server. ``apply`` validates before anything changes: 
 model string must parse (``rag.llm.parse_spec``) and an endpoint must be an http(s)
 URL with a host. ``test_connection`` sends a one-word prompt to the model as it is
 filled in (applied or not) and reports the time or the provider's error, translated.
-Shortcuts: an API key stays in the server's session memory, never on disk; the
+The server's own ``RAG_OPENAI_API_KEY`` is sent only to the endpoint the operator configured;
+an endpoint typed here gets the key typed here or none. Shortcuts: an API key typed here stays
+in the server's session memory, never on disk; the
 ``fake`` provider is only offered while a fake model is active (tests, demos).
 """
 
@@ -47,8 +49,14 @@ def initial(ctx: AppContext) -> dict:
     }
 
 
-def overrides_from(provider: str, name: str, endpoint: str, api_key: str, top_k, context_chars, lang: str) -> dict:
-    """The overrides for these form values, or ConfigError saying what is wrong."""
+def overrides_from(
+    provider: str, name: str, endpoint: str, api_key: str, top_k, context_chars, lang: str,
+    server_endpoint: str | None = None,
+) -> dict:
+    """The overrides for these form values, or ConfigError saying what is wrong.
+
+    The server's API key goes only to the endpoint the operator configured (``server_endpoint``):
+    any other endpoint typed here is used with the key typed here, or with none."""
     from rag.models import parse_spec
 
     provider, name, endpoint = (provider or "").strip(), (name or "").strip(), (endpoint or "").strip()
@@ -64,6 +72,8 @@ def overrides_from(provider: str, name: str, endpoint: str, api_key: str, top_k,
         out["openai_base_url"] = None
     if api_key:
         out["openai_api_key"] = api_key
+    elif out["openai_base_url"] != server_endpoint:
+        out["openai_api_key"] = None  # never the server's key for a visitor's endpoint
     return out
 
 
@@ -75,7 +85,7 @@ def apply(ctx: AppContext, provider, name, endpoint, api_key, top_k, context_cha
     """Returns (overrides state, status html)."""
     lang = lang_of(request)
     try:
-        new = overrides_from(provider, name, endpoint, api_key, top_k, context_chars, lang)
+        new = overrides_from(provider, name, endpoint, api_key, top_k, context_chars, lang, ctx.base.openai_base_url)
     except Exception as exc:  # noqa: BLE001
         p = problem(exc, lang)
         return current, error_html(p.message, lang, p.hint)
@@ -90,7 +100,7 @@ def test_connection(ctx: AppContext, provider, name, endpoint, api_key, top_k, c
 
     lang = lang_of(request)
     try:
-        new = overrides_from(provider, name, endpoint, api_key, top_k, context_chars, lang)
+        new = overrides_from(provider, name, endpoint, api_key, top_k, context_chars, lang, ctx.base.openai_base_url)
         s = ctx.settings_for(new)
         extra = {} if new["chat_model"].startswith("fake") else {"max_tokens": 8}
         model = get_chat_model(new["chat_model"], settings=s, **extra)
