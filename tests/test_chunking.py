@@ -25,8 +25,8 @@ def test_small_size_splits_at_sentences_with_overlap(article_text):
     d = clean(article_text, "article")
     chunks = [c for c in chunk_document(d, chunk_size=80, overlap=1) if c.kind == "body"]
     enders = "。！？!?；;…”"
-    for c in chunks:
-        assert c.text[-1] in enders
+    for c in chunks:  # a sentence is only cut (at a clause mark) when it is longer than twice the size
+        assert c.text[-1] in enders or (c.text[-1] in "，、：,:" and len(c.text) <= 160)
     # consecutive chunks of one paragraph share a sentence where it fits, and lose no text
     same_para = [(a, b) for a, b in zip(chunks, chunks[1:]) if a.paragraph == b.paragraph]
     assert any(b.start < a.end for a, b in same_para)
@@ -45,3 +45,15 @@ def test_ids_change_with_content_and_position():
     b = chunk_document(clean("# T\n\n乙。\n\n甲。", "d"), min_chars=0)
     assert {c.text for c in a} == {c.text for c in b}
     assert {c.chunk_id for c in a} != {c.chunk_id for c in b}
+
+
+def test_a_sentence_without_end_punctuation_never_makes_an_outsized_chunk():
+    long_clauses = "，".join(f"第{i}段说明了一件事情" for i in range(600))  # ~6,000 characters, no end mark
+    no_marks = "字" * 5000
+    for body in (long_clauses, no_marks):
+        doc = clean(f"# 标题\n\n{body}\n\n短句。", "d")
+        chunks = chunk_document(doc, chunk_size=320)
+        assert max(len(c.text) for c in chunks) <= 2 * 320
+        assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+        covered = "".join(c.text for c in chunks if c.kind == "body")
+        assert covered.replace("，", "").count("字") == body.count("字")

@@ -4,7 +4,8 @@ Chunks never cross a section boundary. A body paragraph is split into sentences
 (``rag.text.split_sentences``); sentences are packed up to ``chunk_size`` characters, and the
 next chunk of the same paragraph repeats the last ``overlap`` sentences. A short
 paragraph (under ``min_chars``) is merged with the next body paragraphs of the
-same section while they fit. Captions are chunks of their own. Every chunk's text is exactly
+same section while they fit. A sentence longer than twice ``chunk_size`` is cut at its clause marks
+(or, without any, at that limit), so no chunk exceeds twice the target. Captions are chunks of their own. Every chunk's text is exactly
 ``document.text[start:end]``; its id hashes document, position and content.
 """
 
@@ -23,8 +24,29 @@ def _make(doc: Document, para: Paragraph, start: int, end: int) -> Chunk:
     return Chunk(digest, doc.doc_id, text, section, para.kind, para.index, start, end)
 
 
+CLAUSE_MARKS = "，、；：,;:"
+
+
+def _bounded(text: str, spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Sentences longer than ``size`` cut at their last clause mark (，、；：) before that limit, or at
+    the limit when a clause is longer still (text without punctuation), so no chunk outgrows it."""
+    out = []
+    for s, e in spans:
+        while e - s > size:
+            window = text[s : s + size]
+            cut = max(window.rfind(m) for m in CLAUSE_MARKS) + 1
+            cut = s + (cut if cut > size // 4 else size)
+            out.append((s, cut))
+            s = cut
+            while s < e and text[s].isspace():
+                s += 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def _pack(doc: Document, para: Paragraph, start: int, end: int, size: int, overlap: int) -> list[Chunk]:
-    spans = split_sentences(doc.text[start:end], start)
+    spans = _bounded(doc.text, split_sentences(doc.text[start:end], start), 2 * size)
     chunks, current = [], []
     for span in spans:
         if current and span[1] - current[0][0] > size:
