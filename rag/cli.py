@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -27,6 +29,14 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
+# C0/C1 control characters (terminal escape sequences) and bidirectional overrides
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str | None) -> str:
+    """Text from documents or a model, safe for the terminal: control characters and bidi
+    overrides removed, Rich markup escaped (so "[1]" and "[red]" print as written)."""
+    return escape(_UNSAFE.sub("", text or ""))
 
 
 def _settings():
@@ -101,22 +111,22 @@ def search(
     for i, r in enumerate(results, 1):
         out.print(
             f"[bold][{i}][/bold] score {r['score']:.4f}  bm25 #{r['bm25_rank'] or '-'}  "
-            f"dense #{r['dense_rank'] or '-'}  [cyan]{r['doc_id']}[/cyan] · {r['section']}  "
+            f"dense #{r['dense_rank'] or '-'}  [cyan]{shown(r['doc_id'])}[/cyan] · {shown(r['section'])}  "
             f"[dim]{r['start']}–{r['end']}[/dim]"
         )
-        out.print(f"    {r['text']}\n", highlight=False)
+        out.print(f"    {shown(r['text'])}\n", highlight=False)
 
 
 def _print_answer(answer) -> None:
     style = "yellow" if answer.refused else "bold green"
-    out.print(f"[{style}]{answer.display_text}[/{style}]", highlight=False)
+    out.print(f"[{style}]{shown(answer.display_text)}[/{style}]", highlight=False)
     if answer.refused and answer.refusal_reason:
-        out.print(f"  [dim]why: {answer.refusal_reason}[/dim]", highlight=False)
+        out.print(f"  [dim]why: {shown(answer.refusal_reason)}[/dim]", highlight=False)
     for c in answer.citations:
-        out.print(f"  [{c.n}] [cyan]{c.doc_id}[/cyan] · {c.section} [dim]{c.start}–{c.end}[/dim]", highlight=False)
-        out.print(f"      “{c.quote}”", highlight=False)
+        out.print(f"  \\[{c.n}] [cyan]{shown(c.doc_id)}[/cyan] · {shown(c.section)} [dim]{c.start}–{c.end}[/dim]", highlight=False)
+        out.print(f"      “{shown(c.quote)}”", highlight=False)
     for d in answer.dropped:
-        out.print(f"  [dim]dropped: {d['sentence']} ({d['reason']})[/dim]", highlight=False)
+        out.print(f"  [dim]dropped: {shown(d['sentence'])} ({shown(d['reason'])})[/dim]", highlight=False)
 
 
 def _run_question(chain, question: str, history, stream: bool):
@@ -126,13 +136,13 @@ def _run_question(chain, question: str, history, stream: bool):
     streamed = False
     for event in chain.stream(question, history):
         if isinstance(event, Sentence) and stream and not streamed:  # claims: each one as it passes
-            out.print(f"[dim]✓ {event.text}[/dim]", highlight=False)
+            out.print(f"[dim]✓ {shown(event.text)}[/dim]", highlight=False)
         if isinstance(event, Rewritten):
-            out.print(f"[dim]standalone question: {event.text}[/dim]", highlight=False)
+            out.print(f"[dim]standalone question: {shown(event.text)}[/dim]", highlight=False)
         elif isinstance(event, Retry) and stream:
             out.print(f"\n[dim]({event.reason})[/dim]", highlight=False)
         elif isinstance(event, Draft) and stream:
-            out.print(f"[dim]{event.text}[/dim]", end="", highlight=False)
+            out.print(f"[dim]{shown(event.text)}[/dim]", end="", highlight=False)
             streamed = True
         elif isinstance(event, Done):
             answer = event.answer
@@ -205,7 +215,7 @@ def docs():
         return
     table = Table("doc id", "chunks", "chars", "source")
     for r in rows:
-        table.add_row(r["doc_id"], str(r["chunks"]), str(r.get("chars", "")), r.get("source", ""))
+        table.add_row(shown(r["doc_id"]), str(r["chunks"]), str(r.get("chars", "")), shown(r.get("source", "")))
     out.print(table)
 
 
@@ -245,10 +255,10 @@ def summarize(
         return
     for r in results:
         flag = " [dim](cached)[/dim]" if r.cached else f" [dim]({r.seconds:.1f} s)[/dim]"
-        out.print(f"\n[bold]{r.section or 'Whole document'}[/bold]{flag}", highlight=False)
-        out.print(r.summary, highlight=False)
+        out.print(f"\n[bold]{shown(r.section or 'Whole document')}[/bold]{flag}", highlight=False)
+        out.print(shown(r.summary), highlight=False)
         for d in r.dropped:
-            out.print(f"  [dim]dropped: {d['sentence']} ({d['reason']})[/dim]", highlight=False)
+            out.print(f"  [dim]dropped: {shown(d['sentence'])} ({shown(d['reason'])})[/dim]", highlight=False)
 
 
 @app.command("eval")

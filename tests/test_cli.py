@@ -30,3 +30,17 @@ def test_search_json(article_settings):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
     assert len(rows) == 2 and "化辛小区" in rows[0]["text"]
+
+
+def test_search_and_docs_print_no_terminal_escapes_from_documents(settings, tmp_path):
+    from rag.ingest import ingest
+
+    doc = tmp_path / "evil.txt"
+    doc.write_text("# 通知\n\n星河社区\x1b[31m共有居民[bold]3200名[/bold]\u202e。\n", encoding="utf-8")
+    ingest([doc], settings)
+    res = CliRunner().invoke(app, ["search", "星河社区居民"])
+    assert res.exit_code == 0, res.output
+    assert "\x1b[31m" not in res.output and "\u202e" not in res.output
+    assert "[bold]3200名[/bold]" in res.output  # markup in a document is text, not style
+    res = CliRunner().invoke(app, ["docs"])
+    assert res.exit_code == 0 and "evil" in res.output
