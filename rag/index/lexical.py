@@ -4,16 +4,19 @@ Chinese has no spaces, so text is cut into words with jieba's search mode (which
 also emits the shorter words inside long ones); ASCII words are lower-cased,
 punctuation and a short list of function/question words are dropped. The index
 is ``bm25s`` saved beside Chroma, with the chunk ids it covers, and can always be
-rebuilt from Chroma's contents (``Store.rebuild_lexical``). Shortcut: the whole
+rebuilt from Chroma's contents (``Store.rebuild_lexical``). Saving builds in a temp folder of
+its own and swaps under a file lock, so processes saving at once never clash. Shortcut: the whole
 index is rebuilt after each ingest; at this corpus size that takes milliseconds.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
 import re
+import tempfile
 from pathlib import Path
 
 import bm25s
@@ -79,28 +82,38 @@ class LexicalIndex:
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def save(self, folder: Path, fingerprint: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder.with_name(folder.name + ".tmp")
-        _rmtree(tmp)
-        tmp.mkdir(parents=True)
-        if self.bm25 is not None:
-            self.bm25.save(str(tmp))
-        (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint, "df": self.df}))
-        # Swap in the new index whole, so a crash never leaves half an index.
-        old = folder.with_name(folder.name + ".old")
-        if old.exists():
-            _rmtree(old)
-        folder.rename(old)
-        tmp.rename(folder)
-        _rmtree(old)
+        """Write the index into ``folder`` whole: built in a temp folder of its own, then swapped in
+        under a lock, so a crash or another process saving at the same time never leaves half an index."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
+        try:
+            if self.bm25 is not None:
+                self.bm25.save(str(tmp))
+            (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint, "df": self.df}))
+            with open(folder.parent / f".{folder.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                old = None
+                if folder.exists():
+                    old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
+                    folder.rename(old / "index")
+                tmp.rename(folder)
+                if old is not None:
+                    _rmtree(old)
+        finally:
+            _rmtree(tmp)
 
     @classmethod
     def load(cls, folder: Path) -> tuple[LexicalIndex, str] | None:
         meta = folder / "ids.json"
+        lock_path = folder.parent / f".{folder.name}.lock"
         if not meta.exists():
             return None
-        data = json.loads(meta.read_text())
-        bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else None
+        with open(lock_path, "a") as lock:  # not while another process swaps a new index in
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            if not meta.exists():
+                return None
+            data = json.loads(meta.read_text())
+            bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else None
         return cls(data["ids"], bm25, data.get("df")), data["fingerprint"]
 
 
