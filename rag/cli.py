@@ -359,19 +359,52 @@ def _eval_summaries(path: Path, out_dir: Path, model: str | None, fail_under: li
 def ui(
     host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
-    auth: Annotated[str | None, typer.Option(help="Require a login, given as USER:PASS.")] = None,
+    auth: Annotated[
+        str | None,
+        typer.Option(help="Require a login, USER:PASS (better: the RAG_UI_AUTH variable or --auth-file, "
+                     "which ps does not show).", envvar="RAG_UI_AUTH", show_envvar=True),
+    ] = None,
+    auth_file: Annotated[
+        Path | None, typer.Option("--auth-file", help="A file whose first line is USER:PASS.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Serve beyond this machine without a login (not recommended).")
+    ] = False,
 ):
     """Serve the web interface: chat with sources, section summaries, documents, settings."""
+    if auth_file is not None:
+        try:
+            auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, IndexError) as exc:
+            raise typer.BadParameter(f"cannot read a USER:PASS line from {auth_file}", param_hint="--auth-file") from exc
     credentials = None
-    if auth is not None:
+    if auth:
         user, sep, password = auth.partition(":")
         if not sep or not user or not password:
             raise typer.BadParameter("give it as USER:PASS", param_hint="--auth")
         credentials = (user, password)
+    if credentials is None and not _is_loopback_host(host):
+        if not insecure:
+            raise typer.BadParameter(
+                f"{host} exposes the UI to the network: set a login (RAG_UI_AUTH, --auth-file) or pass --insecure",
+                param_hint="--host",
+            )
+        console.print(f"[bold yellow]warning:[/bold yellow] serving on {host} without a login: anyone who can reach it can use it")
     from ui import create_app, launch
 
     out.print(f"serving on http://{host}:{port}/  (Ctrl-C stops)")
     launch(create_app(_settings()), host=host, port=port, auth=credentials, quiet=True)
+
+
+def _is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main() -> None:

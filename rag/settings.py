@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     # "prose": the model writes sentences with [n] markers, checked sentence by sentence;
     # "claims": it returns JSON claims with verbatim quotes, each checked whole (rag.answering.claims)
     answer_mode: Literal["prose", "claims"] = "prose"
+    max_question_chars: int = 1000  # longer questions are refused with a clear error
 
     @property
     def corpus_dir(self) -> Path:

@@ -314,3 +314,12 @@ def test_unfaithful_translation_falls_back_to_the_checked_chinese(article_settin
     answer = chain.invoke("How many veterans had joined the volunteer vanguard team by March 19?")
     assert "181名退役军人" in answer.text and "180" not in answer.text
     assert any(d["sentence"] == "(translation)" for d in answer.dropped)
+
+
+def test_an_overlong_question_is_a_clear_error_before_any_work(article_settings):
+    from rag.errors import InputError
+
+    chain, fake = chain_with(article_settings, ["不会被调用"])
+    with pytest.raises(InputError, match="4,000 characters long; the limit is 1,000"):
+        chain.invoke("问" * 4000)
+    assert fake.calls == []

@@ -355,3 +355,24 @@ def test_rag_ui_command_parses_auth_and_serves_on_localhost(monkeypatch):
     assert calls == [{"host": "127.0.0.1", "port": 7999, "auth": ("alice", "s3cret"), "quiet": True}]
     res = CliRunner().invoke(app, ["ui", "--auth", "nopassword"])
     assert res.exit_code == 2 and "USER:PASS" in res.output
+
+
+def test_rag_ui_takes_the_login_from_the_environment_or_a_file_and_refuses_an_open_network_port(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    import ui
+    from rag.cli import app
+
+    calls = []
+    monkeypatch.setattr(ui, "launch", lambda demo, **kw: calls.append(kw))
+    res = CliRunner().invoke(app, ["ui"], env={"RAG_UI_AUTH": "bob:pw"})
+    assert res.exit_code == 0 and calls[-1]["auth"] == ("bob", "pw")
+    secret = tmp_path / "auth"
+    secret.write_text("carol:pw2\n")
+    res = CliRunner().invoke(app, ["ui", "--auth-file", str(secret)])
+    assert res.exit_code == 0 and calls[-1]["auth"] == ("carol", "pw2")
+    n = len(calls)
+    res = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0"])
+    assert res.exit_code == 2 and "RAG_UI_AUTH" in res.output and len(calls) == n  # not served
+    res = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0", "--insecure"])
+    assert res.exit_code == 0 and calls[-1]["host"] == "0.0.0.0"

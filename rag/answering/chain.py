@@ -49,6 +49,7 @@ from rag.answering.events import (
     SourcesFound,
     Translated,
 )
+from rag.errors import InputError
 from rag.index.retriever import Context, within_budget
 from rag.models import model_errors, structured
 from rag.settings import Settings, get_settings
@@ -261,6 +262,12 @@ class AnswerChain:
 
     # -- the chain ----------------------------------------------------------------------
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(
+                f"the question is {len(question):,} characters long; the limit is {limit:,}",
+                hint="ask a shorter question (or raise RAG_MAX_QUESTION_CHARS)",
+            )
         history = [h if isinstance(h, Turn) else Turn(*h) for h in (history or [])]
         run = _Run(question, detect_language(question))
         yield from self._understand(run, history)
