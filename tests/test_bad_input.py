@@ -97,3 +97,37 @@ def test_instructions_inside_documents_are_just_text(tmp_path, settings):
     ingest([p], settings)
     doc = Store(settings).get_document("planted")
     assert "Ignore previous instructions" in doc.text  # stored as data, nothing executed
+
+
+TEXT_ZH = "# 通知\n\n星河社区共有居民3200名,这是一段普通的中文新闻文字。\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT_ZH.encode("utf-16"),  # with a byte-order mark
+        TEXT_ZH.encode("utf-16-le"),  # without one: the ASCII in it leaves NULs
+        TEXT_ZH.encode("utf-16-be"),
+        TEXT_ZH.encode("utf-8-sig"),
+        TEXT_ZH.encode("gb18030"),
+        ("# 通知\n\n" + "星河社区共有居民三千二百名。" * 2).encode("gbk"),
+    ],
+)
+def test_text_encodings_are_read_as_written(data):
+    from rag.ingest.loaders import decode_bytes
+
+    assert "星河社区共有居民" in decode_bytes(data, "x.txt")
+
+
+def test_western_single_byte_text_is_not_misread():
+    from rag.ingest.loaders import decode_bytes
+
+    latin = "Le café coûte cher à Zürich, déjà très cher. Naïve façade.\n" * 3
+    assert decode_bytes(latin.encode("latin-1"), "x.txt") == latin
+
+
+def test_a_nul_byte_anywhere_is_binary():
+    from rag.ingest.loaders import decode_bytes
+
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(b"plain text " * 2000 + b"\x00 more", "x.txt")

@@ -1,15 +1,17 @@
 """Read files from disk into text, refusing what cannot be ingested.
 
 Supported now: plain text and Markdown (``.txt``, ``.md``, ``.markdown``).
-Decoding tries UTF-8 first, then asks ``charset-normalizer`` (which covers GBK /
-GB18030, Big5 and the rest). Empty, binary, oversized and undecodable files are
+Decoding order: a byte-order mark (UTF-8/16/32); UTF-16 without one (ASCII in it leaves
+NUL bytes on one side); UTF-8; GB18030 when nearly all its Chinese characters are common
+ones; else ``charset-normalizer`` (Big5 and the rest), reading Western single-byte text as
+Windows-1252. Empty, binary, oversized and undecodable files are
 ``InputError``s that name the file and say what to do -- never a traceback.
-Shortcut: binary detection is a NUL-byte / control-character heuristic on the
-first 8 KB, which is what ``file`` and git do too.
+Shortcut: binary detection is a NUL byte anywhere, or control characters in the first 8 KB.
 """
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -40,37 +42,94 @@ def iter_input_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SINGLE_BYTE_LATIN = ("cp125", "latin", "iso8859", "mac_")
+
+
 def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    if b"\x00" in head:
+    if b"\x00" in data:  # text never holds a NUL byte, wherever it stands
         return True
+    head = data[:8192]
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return control > len(head) * 0.05
 
 
+def _printable(text: str) -> bool:
+    return sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * max(1, len(text))
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark: ASCII in it leaves NUL bytes on one side of each pair."""
+    if len(data) % 2 or data.count(0) < len(data) // 8:
+        return None
+    odd_nuls, even_nuls = data[1::2].count(0), data[0::2].count(0)
+    for encoding in (("utf-16-le", "utf-16-be") if odd_nuls >= even_nuls else ("utf-16-be", "utf-16-le")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _printable(text):
+            return text
+    return None
+
+
+def _plausible_chinese(data: bytes) -> str | None:
+    """GB18030 (GBK, GB2312) text, when nearly all its Chinese characters are common ones
+    (GB2312's hanzi): bytes of another encoding decode to rare characters or fail."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    hanzi = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not hanzi or not _printable(text):
+        return None
+    common = 0
+    for c in hanzi:
+        try:
+            common += 0xB0 <= c.encode("gb2312")[0] <= 0xF7
+        except UnicodeEncodeError:
+            pass
+    return text if common >= 0.9 * len(hanzi) else None
+
+
 def decode_bytes(data: bytes, name: str = "input") -> str:
-    """Bytes -> str, or an InputError saying why not."""
+    """Bytes -> str, or an InputError saying why not (see the module docstring for the order)."""
     if not data.strip():
         raise InputError(f"{name}: the file is empty", hint="nothing to ingest; add text to it")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{name}: starts like {encoding} text but is not valid {encoding}",
+                                 hint="save the file as UTF-8 and ingest it again") from exc
+    text = _utf16_without_bom(data)
+    if text is not None:
+        return text
     if _looks_binary(data):
         raise InputError(
             f"{name}: looks like a binary file, not text",
-            hint=f"supported formats: {', '.join(SUPPORTED_SUFFIXES)} (UTF-8 or GBK text)",
+            hint=f"supported formats: {', '.join(SUPPORTED_SUFFIXES)} (UTF-8, UTF-16, GBK or another text encoding)",
         )
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    text = _plausible_chinese(data)
+    if text is not None:
+        return text
     best = from_bytes(data).best()
     if best is None:
-        raise InputError(
-            f"{name}: cannot tell the text encoding",
-            hint="save the file as UTF-8 and ingest it again",
-        )
-    text = str(best)
-    if best.encoding.lower() in ("gb2312", "gbk"):  # GB18030 is the safe superset
-        text = data.decode("gb18030", errors="strict")
-    return text
+        raise InputError(f"{name}: cannot tell the text encoding", hint="save the file as UTF-8 and ingest it again")
+    if best.encoding.lower().startswith(_SINGLE_BYTE_LATIN):
+        try:  # Western text: Windows-1252 (a superset of Latin-1's letters) is by far the most common
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return str(best)
 
 
 def load_text(path: Path, max_mb: float = 10.0) -> str:
