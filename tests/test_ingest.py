@@ -72,3 +72,28 @@ def test_lexical_index_is_rebuilt_from_chroma(article_settings):
     store = Store(article_settings)
     shutil.rmtree(store.lexical_dir)
     assert store.lexical().search("退役军人志愿先锋队", 1)
+
+
+def test_two_files_with_one_name_are_two_documents_and_reingest_changes_nothing(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    for folder, text in (("A", "甲公司有员工120名。"), ("B", "乙公司有员工340名。")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(f"# 报告\n\n{text}\n", encoding="utf-8")
+    (tmp_path / "A" / "新闻 (1).txt").write_text("# 新闻\n\n丙村有农户80户。\n", encoding="utf-8")
+    (tmp_path / "B" / "新闻_1_.txt").write_text("# 新闻\n\n丁村有农户95户。\n", encoding="utf-8")
+    first = ingest([tmp_path / "A", tmp_path / "B"], settings)
+    assert len(set(first.documents)) == 4
+    store = Store(settings)
+    assert len(store.list_documents()) == 4
+    texts = {store.get_document(d).text for d in first.documents}
+    assert any("120名" in t for t in texts) and any("340名" in t for t in texts)
+    again = ingest([tmp_path / "A", tmp_path / "B"], settings)
+    assert sorted(again.documents) == sorted(first.documents)
+    assert (again.embedded, again.deleted) == (0, 0)
+    alone = ingest([tmp_path / "A" / "report.txt"], settings)  # one of them again, on its own: same id
+    assert alone.documents[0] in first.documents and len(store.list_documents()) == 4
+    # a later file of the same name from elsewhere does not replace the stored one
+    (tmp_path / "C").mkdir()
+    (tmp_path / "C" / "report.txt").write_text("# 报告\n\n戊公司有员工55名。\n", encoding="utf-8")
+    third = ingest([tmp_path / "C"], settings)
+    assert third.documents[0] not in first.documents and len(store.list_documents()) == 5

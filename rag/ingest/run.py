@@ -10,7 +10,9 @@ deleted. ``rebuild=True`` starts from an empty store.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +51,26 @@ def doc_id_for(path: Path) -> str:
     return re.sub(r"[^\w.-]+", "_", path.stem, flags=re.UNICODE) or "document"
 
 
-def load_document(path: Path, settings: Settings) -> Document:
+def doc_ids_for(paths: list[Path], known: dict[str, str] | None = None) -> dict[Path, str]:
+    """A document id per file: its name, unless another file of this batch, or a document already
+    stored from another file (``known``: id -> source), has that name too -- then the name plus a
+    short hash of the file's absolute path, so two different files never share an id."""
+    names = {p: doc_id_for(p) for p in paths}
+    taken = Counter(names.values())
+    known = known or {}
+    stored = {Path(src).resolve(): i for i, src in known.items() if src}  # a file stored before keeps its id
+    out = {}
+    for p, name in names.items():
+        here = p.resolve()
+        elsewhere = bool(known.get(name)) and Path(known[name]).resolve() != here
+        unique = f"{name}-{hashlib.sha1(str(here).encode()).hexdigest()[:6]}" if taken[name] > 1 or elsewhere else name
+        out[p] = stored.get(here, unique)
+    return out
+
+
+def load_document(path: Path, settings: Settings, doc_id: str | None = None) -> Document:
     raw = load_text(path, max_mb=settings.max_file_mb)
-    doc = clean(raw, doc_id_for(path), source=str(path), title=path.stem)
+    doc = clean(raw, doc_id or doc_id_for(path), source=str(path.resolve()), title=path.stem)
     if not doc.paragraphs:
         raise InputError(f"{path}: holds headings only, no text to index")
     return doc
@@ -65,7 +84,11 @@ def ingest(
     store: Store | None = None,
 ) -> IngestReport:
     s = settings or get_settings()
-    docs = [load_document(p, s) for p in iter_input_files([Path(p) for p in paths])]
+    store = store or Store(s)
+    files = iter_input_files([Path(p) for p in paths])
+    known = {} if rebuild else {d["doc_id"]: d.get("source", "") for d in store.list_documents()}
+    ids = doc_ids_for(files, known)
+    docs = [load_document(p, s, ids[p]) for p in files]
     return ingest_documents(docs, s, rebuild=rebuild, progress=progress, store=store)
 
 
