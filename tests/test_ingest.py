@@ -97,3 +97,18 @@ def test_two_files_with_one_name_are_two_documents_and_reingest_changes_nothing(
     (tmp_path / "C" / "report.txt").write_text("# 报告\n\n戊公司有员工55名。\n", encoding="utf-8")
     third = ingest([tmp_path / "C"], settings)
     assert third.documents[0] not in first.documents and len(store.list_documents()) == 5
+
+
+def test_a_rebuild_with_a_dead_embedding_endpoint_leaves_the_store_as_it_was(tmp_path, article_text):
+    from rag.errors import ModelError
+
+    p = tmp_path / "a.txt"
+    p.write_text(article_text, encoding="utf-8")
+    s = Settings(data_dir=tmp_path / "data")
+    ingest([p], s)
+    before = Store(s).count()
+    dead = s.model_copy(update={"embed_model": "openai:x", "openai_base_url": "http://127.0.0.1:9/v1", "max_retries": 0})
+    with pytest.raises(ModelError, match="embedding failed"):
+        ingest([p], dead, rebuild=True)
+    assert Store(s).count() == before > 0
+    assert HybridRetriever.from_settings(s).invoke("化辛小区")  # still answers with the old model

@@ -5,7 +5,7 @@ anything is written, so a bad file in a batch fails the batch with a clear
 error and leaves the store as it was. Per document, chunks whose id (content +
 position) is already stored are skipped; moved chunks reuse their stored vector
 (matched by content hash); only new text is embedded; vanished chunks are
-deleted. ``rebuild=True`` starts from an empty store.
+deleted. ``rebuild=True`` embeds everything first and only then replaces the store's contents.
 """
 
 from __future__ import annotations
@@ -99,17 +99,19 @@ def ingest_documents(
     progress: Progress | None = None,
     store: Store | None = None,
 ) -> IngestReport:
+    """Write ``docs`` into the store. Every vector of a document is in hand before anything of it is
+    written; with ``rebuild``, every vector of every document is, before the old store is emptied --
+    so a dead embedding endpoint leaves the store as it was."""
     store = store or Store(settings)
     embedder = get_embeddings(settings=settings)
-    if rebuild:
-        store.reset()
-    store.check_compatible(for_ingest=True)
+    if not rebuild:
+        store.check_compatible(for_ingest=True)
 
     report = IngestReport()
     plans = []
     for doc in docs:
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-        old = store.chunk_hashes(doc.doc_id)
+        old = {} if rebuild else store.chunk_hashes(doc.doc_id)
         new = [c for c in chunks if c.chunk_id not in old]
         by_hash = {h: i for i, h in old.items()}
         reuse = {c.chunk_id: by_hash[c.content_hash] for c in new if c.content_hash in by_hash}
@@ -120,29 +122,19 @@ def ingest_documents(
         report.chunks_total += len(chunks)
         report.unchanged += len(chunks) - len(new)
 
-    total = sum(len(p[4]) for p in plans)
+    counter = _Counter(sum(len(p[4]) for p in plans), progress)
+    if rebuild:
+        vectors = [_embed(embedder, plan[0], plan[4], counter) for plan in plans]  # may fail: nothing touched yet
+        store.reset()
+        for (doc, _chunks, new, _reuse, to_embed, _vanished), got in zip(plans, vectors):
+            store.upsert_chunks(new, [got[c.chunk_id] for c in new])
+            store.put_document(doc)
+            report.embedded += len(to_embed)
+        store.rebuild_lexical()
+        return report
     changed = False
-    done = 0
-    if progress:
-        progress(0, total, "embedding")
     for doc, _chunks, new, reuse, to_embed, vanished in plans:
-        vectors: dict[str, list[float]] = {}
-        for i in range(0, len(to_embed), EMBED_BATCH):
-            batch = to_embed[i : i + EMBED_BATCH]
-            try:
-                got = embedder.embed_documents([c.index_text for c in batch])
-            except RagError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - endpoint/model failures become readable
-                raise ModelError(
-                    f"embedding failed for {doc.doc_id}: {exc}",
-                    hint="check RAG_EMBED_MODEL (and RAG_OPENAI_BASE_URL for openai:*); "
-                    "nothing was written for this document",
-                ) from exc
-            vectors.update({c.chunk_id: v for c, v in zip(batch, got)})
-            done += len(batch)
-            if progress:
-                progress(done, total, doc.doc_id)
+        vectors = _embed(embedder, doc, to_embed, counter)
         old_vectors = store.embeddings_for(sorted(set(reuse.values())))
         vectors.update({cid: old_vectors[oid] for cid, oid in reuse.items()})
         if not new and not vanished and store.document_hash(doc.doc_id) == doc.content_hash:
@@ -157,6 +149,43 @@ def ingest_documents(
         report.embedded += len(to_embed)
         report.reused += len(reuse)
         report.deleted += len(vanished)
-    if changed or rebuild:
+    if changed:
         store.rebuild_lexical()
     return report
+
+
+@dataclass
+class _Counter:
+    """Embedding progress over the whole run."""
+
+    total: int
+    progress: Progress | None
+    done: int = 0
+
+    def __post_init__(self) -> None:
+        if self.progress:
+            self.progress(0, self.total, "embedding")
+
+    def add(self, n: int, label: str) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.done, self.total, label)
+
+
+def _embed(embedder, doc: Document, chunks: list, counter: _Counter) -> dict[str, list[float]]:
+    vectors: dict[str, list[float]] = {}
+    for i in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[i : i + EMBED_BATCH]
+        try:
+            got = embedder.embed_documents([c.index_text for c in batch])
+        except RagError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - endpoint/model failures become readable
+            raise ModelError(
+                f"embedding failed for {doc.doc_id}: {exc}",
+                hint="check RAG_EMBED_MODEL (and RAG_OPENAI_BASE_URL for openai:*); "
+                "nothing was written for this document (with --rebuild: the store is as it was)",
+            ) from exc
+        vectors.update({c.chunk_id: v for c, v in zip(batch, got)})
+        counter.add(len(batch), doc.doc_id)
+    return vectors
