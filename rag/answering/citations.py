@@ -23,21 +23,36 @@ supports it best, or dropped. Each kept citation carries the exact supporting
 ``quote`` (the chunk sentence that matches best) with ``start``/``end`` offsets
 into the document's cleaned text. Sentences inside a chunk that look like
 planted instructions ("忽略以上指令…", "ignore previous instructions…") are never
-valid support. Shortcut: key terms come from the BM25 tokenizer, not a parser.
+valid support, and an answer sentence that is a directive or speaks about the system is
+dropped; both are matched on ``normalise``d text (full-width, zero-width, traditional
+characters and spaced-out words see through). Shortcut: key terms come from the BM25
+tokenizer, not a parser.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rag.index.lexical import tokenize
 from rag.text import cited_sentences, is_cjk, join_cited, numbers, split_sentences
 
+# Matched on ``normalise``d text: a directive addressed to the assistant, or a sentence about the
+# system itself. Neither is ever a fact from the sources.
 INJECTION_RE = re.compile(
-    r"(忽略|无视|忘记|不要理会)(掉)?(以上|上面|之前|前面|先前|所有|全部)?(的)?(所有)?(指令|指示|规则|要求|提示)"
-    r"|ignore\s+(all\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)"
-    r"|disregard\s+(all\s+)?(previous|prior|above)|system\s+prompt|你现在是|you are now",
+    r"(忽略|无视|忘记|忘掉|不要理会|不用理会|别管|不用管|抛开|撇开|放弃)[^。！？!?]{0,12}(指令|指示|规则|要求|提示|设定|规定|命令|约束)"
+    r"|(指令|指示|规则|要求|规定|设定)[^。！？!?]{0,6}(抛开|忽略|作废|无效|取消)"
+    r"|从现在(起|开始)[,，]?你|你现在是|你(将|要)扮演|扮演一个"
+    r"|\b(ignore|disregard|forget|override)\b[^.!?。]{0,40}\b(instructions?|prompts?|rules?|above|previous|prior)\b"
+    r"|system\s*prompt|\byou are now\b|\bfrom now on,?\s*you\b|\bnew instructions?\b",
+    re.I,
+)
+SYSTEM_RE = re.compile(
+    r"(系统|提示词|指令|模型|人工智能|ai助手|助手|管理员)(已|被|将|已经)(被)?(攻破|入侵|接管|破解|控制|更改|覆盖|解除)"
+    r"|已被攻破|我是.{0,6}(助手|模型|ai)"
+    r"|\b(system|prompt|instructions?)\b.{0,20}\b(ignored|overridden|compromised|hacked|pwned)\b|\bas an ai\b|\bpwned\b",
     re.I,
 )
 TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
@@ -52,8 +67,31 @@ def key_terms(text: str) -> list[str]:
     return [t for t in terms if not any(t != u and t in u for u in terms)]
 
 
+def normalise(text: str) -> str:
+    """Text as matching sees it: NFKC (full-width letters), format characters (zero-width joiners,
+    U+2060) removed, traditional characters as simplified, no spaces inside Chinese, case folded."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _t2s().convert(text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+    return text.casefold()
+
+
+@functools.cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def looks_injected(text: str) -> bool:
-    return bool(INJECTION_RE.search(text))
+    """A directive to the assistant, or a sentence about the system: never material for an answer."""
+    text = normalise(text)
+    return bool(INJECTION_RE.search(text) or SYSTEM_RE.search(text))
+
+
+def speaks_about_the_system(text: str) -> bool:
+    return bool(SYSTEM_RE.search(normalise(text)))
 
 
 @dataclass
@@ -219,6 +257,9 @@ class Checker:
         for sentence, cited, inner in cited_sentences(answer):
             if inner:  # removing the markers would cut words out of the sentence: never shown
                 checked.append(CheckedSentence(sentence, [], "dropped", "citation markers inside the sentence"))
+                continue
+            if looks_injected(sentence):
+                checked.append(CheckedSentence(sentence, [], "dropped", "a directive or a statement about the system"))
                 continue
             valid = [n for n in cited if n in self.sources]
             if valid and self.support(sentence, valid) > 0:

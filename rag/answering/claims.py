@@ -223,7 +223,7 @@ class ClaimChecker:
     def check(self, claim: Claim) -> Verdict:
         if not claim.text:
             return Verdict(claim, False, "empty claim")
-        if looks_injected(claim.text) or constraints.speaks_about_the_system(claim.text):
+        if looks_injected(claim.text):
             return Verdict(claim, False, "the claim is an instruction or speaks about the system")
         first = self._quoted(claim)
         spans = [first] if first else []

@@ -44,13 +44,6 @@ MEASURES: dict[str, tuple[str, ...]] = {
 _QUALIFYING = ("daily", "per_person")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?|([〇零一二三四五六七八九]{4})\s*年")
 _DATE_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_SYSTEM_RE = re.compile(
-    r"(系统|提示词|指令|模型|人工智能|AI助手|助手)(已|被|将)|已被攻破|我是.{0,6}(助手|模型|AI)"
-    r"|\b(system|prompt|instructions?)\b.{0,20}\b(ignored|overridden|compromised|hacked)\b|\bas an ai\b",
-    re.I,
-)
-
-
 @dataclass
 class Asked:
     years: set[str] = field(default_factory=set)
@@ -196,8 +189,3 @@ def quantity_clash(question: str, claim: str, sentence: str) -> str | None:
         if not any(answerability.unit_group(u) == "people" for _, u in stated(sentence)):
             return None
     return why
-
-
-def speaks_about_the_system(text: str) -> bool:
-    """A sentence about the system, the prompt or the model is never a fact from the sources."""
-    return bool(_SYSTEM_RE.search(text))
