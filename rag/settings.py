@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     answer_mode: Literal["prose", "claims"] = "prose"
     max_question_chars: int = 1000  # longer questions are refused with a clear error
 
+    # The web UI.
+    model_concurrency: int = 1  # answers/summaries generated at once (raise it for a model server)
+    max_history_turns: int = 20  # chat turns a session keeps (older ones and their source cards drop)
+
     @property
     def corpus_dir(self) -> Path:
         return self.corpus or bundled_corpus()

@@ -376,3 +376,56 @@ def test_rag_ui_takes_the_login_from_the_environment_or_a_file_and_refuses_an_op
     assert res.exit_code == 2 and "RAG_UI_AUTH" in res.output and len(calls) == n  # not served
     res = CliRunner().invoke(app, ["ui", "--host", "0.0.0.0", "--insecure"])
     assert res.exit_code == 0 and calls[-1]["host"] == "0.0.0.0"
+
+
+def test_logins_are_rate_limited():
+    import time
+
+    from ui.app import LoginGuard
+
+    guard = LoginGuard("alice", "s3cret", max_failures=3, window=60, lockout=0.3)
+    assert guard("alice", "s3cret")
+    assert not any(guard("alice", f"guess{i}") for i in range(3))
+    assert not guard("alice", "s3cret")  # locked: even the right password waits
+    time.sleep(0.35)
+    assert guard("alice", "s3cret")
+
+
+def test_launch_caps_uploads_and_guards_the_login(monkeypatch, tmp_path):
+    import gradio as gr
+
+    from rag.settings import Settings
+    from ui import create_app
+    from ui.app import LoginGuard
+
+    seen = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, *a, **kw: seen.update(kw))
+    create_app(Settings(data_dir=tmp_path, max_file_mb=3)).launch(auth=("u", "p"))
+    assert seen["max_file_size"] == "3mb" and isinstance(seen["auth"], LoginGuard)
+
+
+def test_answers_share_one_model_queue_and_nothing_else_waits_in_it(tmp_path):
+    from rag.settings import Settings
+    from ui import create_app
+
+    demo = create_app(Settings(data_dir=tmp_path, model_concurrency=3))
+    by_name = {}
+    for fn in demo.fns.values():
+        by_name.setdefault(getattr(fn.fn, "__name__", ""), []).append(fn)
+    model = [fn for name in ("respond", "summarize_one", "summarize_all") for fn in by_name[name]]
+    assert model and all(fn.concurrency_id == "model" and fn.concurrency_limit == 3 for fn in model)
+    others = [fn for name in ("debug", "upload", "view") for fn in by_name.get(name, [])]
+    assert others and all(fn.concurrency_id != "model" for fn in others)
+
+
+def test_a_long_session_keeps_only_its_newest_turns(article_settings):
+    from ui.context import AppContext
+
+    ctx = AppContext(article_settings.model_copy(update={"max_history_turns": 3}))
+    turns = []
+    with registry.override(FakeChatModel(lambda m: f"化辛小区是{FACT}[{number_of(m, FACT)}]。")):
+        for i in range(6):
+            frames = run_chat(ctx, f"化辛小区是哪两个村的回迁安置小区?{i}", turns=turns)
+            turns = frames[-1][2]
+    assert [t["question"][-1] for t in turns] == ["3", "4", "5"]
+    assert frames[-1][1].count("turn-label") <= 2  # earlier answers' cards: only the kept turns'

@@ -17,14 +17,17 @@ Building touches neither the store nor a model: everything that can fail (empty 
 missing model, dead endpoint) happens in a handler and shows up as a message. The
 returned ``RagApp`` is a ``gr.Blocks`` whose ``launch()`` already carries the CSS,
 scripts, i18n table and safe defaults (127.0.0.1, no SSR, no analytics); any of them
-can still be overridden by keyword. Shortcut: Gradio's default of one running event
-per listener means answers are produced one at a time, which is what the single local
-model can do anyway.
+can still be overridden by keyword. Answers and summaries share one queue for the model
+(``RAG_MODEL_CONCURRENCY`` at a time, with Gradio's visible queue position); everything else
+runs beside it.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
+import threading
+import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -59,10 +62,44 @@ def launch_defaults() -> dict:
 
 
 class RagApp(gr.Blocks):
-    """A ``gr.Blocks`` whose ``launch`` defaults to this app's look and safe options."""
+    """A ``gr.Blocks`` whose ``launch`` defaults to this app's look and safe options: uploads are
+    capped at ``RAG_MAX_FILE_MB`` and a login is rate-limited (``LoginGuard``)."""
+
+    ctx: AppContext
 
     def launch(self, *args, **kwargs):  # noqa: D401 - same contract as gr.Blocks.launch
-        return super().launch(*args, **{**launch_defaults(), **kwargs})
+        defaults = launch_defaults()
+        settings = getattr(getattr(self, "ctx", None), "base", None)
+        if settings is not None:
+            defaults["max_file_size"] = f"{settings.max_file_mb:g}mb"
+        if isinstance(kwargs.get("auth"), tuple):
+            kwargs["auth"] = LoginGuard(*kwargs["auth"])
+        return super().launch(*args, **{**defaults, **kwargs})
+
+
+class LoginGuard:
+    """Checks a login; after ``max_failures`` wrong ones within ``window`` seconds every login is
+    refused for ``lockout`` seconds (a guessing script gets nowhere), then counting starts again."""
+
+    def __init__(self, user: str, password: str, max_failures: int = 5, window: float = 60.0, lockout: float = 60.0):
+        self.user, self.password = user, password
+        self.max_failures, self.window, self.lockout = max_failures, window, lockout
+        self._failures: list[float] = []
+        self._locked_until = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, user: str, password: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._locked_until:
+                return False
+            ok = hmac.compare_digest(user, self.user) and hmac.compare_digest(password, self.password)
+            if ok:
+                return True
+            self._failures = [t for t in self._failures if now - t < self.window] + [now]
+            if len(self._failures) >= self.max_failures:
+                self._locked_until, self._failures = now + self.lockout, []
+            return False
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, **kw):

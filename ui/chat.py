@@ -12,7 +12,8 @@ retrieved passages as soon as they are known, the raw tokens while the model wri
 (marked as unchecked), and finally the checked answer or refusal. Errors end the
 turn with a readable message and a toast; the conversation goes on.
 
-Shortcuts: failed turns are not part of the history the model sees; example questions
+A session keeps its newest ``RAG_MAX_HISTORY_TURNS`` turns. Shortcuts: failed turns are not
+part of the history the model sees; example questions
 are curated for the bundled article (by document id) and made from section headings
 for other documents.
 """
@@ -165,7 +166,7 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
                 yield frame(bubble()), gr.skip(), turns, gr.skip(), gr.skip(), ""
             elif isinstance(event, Done):
                 record = answer_record(event.answer)
-                turns = turns + [{"question": question, "answer": record}]
+                turns = keep_recent(turns + [{"question": question, "answer": record}], ctx.base.max_history_turns)
                 yield (
                     render_messages(turns, lang), render_sources(turns, lang), turns,
                     plain_answer(record), debug_table(record["contexts"], record["citations"], lang), "",
@@ -176,8 +177,14 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
             p.hint = msg("no_documents", lang)
         gr.Warning(p.message)
         error = {"message": p.message, "hint": p.hint}
-        turns = turns + [{"question": question, "error": error, "contexts": live["contexts"]}]
+        turns = keep_recent(turns + [{"question": question, "error": error, "contexts": live["contexts"]}], ctx.base.max_history_turns)
         yield render_messages(turns, lang), render_sources(turns, lang), turns, "", gr.skip(), ""
+
+
+def keep_recent(turns: list[dict], limit: int) -> list[dict]:
+    """The newest ``limit`` turns: a long session neither grows without end nor re-sends every
+    earlier answer's source cards with each response."""
+    return turns[-max(1, limit) :]
 
 
 def _store_is_empty(ctx: AppContext) -> bool:

@@ -66,10 +66,13 @@ def build_chat_tab(shared: Shared) -> ChatTab:
 
     ask_inputs = [question, shared.turns, shared.overrides]
     chat_outputs = [chatbot, sources, shared.turns, shared.copy_text, shared.debug_df, question]
-    question.submit(respond, ask_inputs, chat_outputs, api_name="ask")
-    ask.click(respond, ask_inputs, chat_outputs, api_name=False)
+    # every answer goes through one queue for the model ("model"): the local model runs one at a
+    # time, a model server RAG_MODEL_CONCURRENCY at once; searching, uploading and reading never wait
+    model_queue = {"concurrency_id": "model", "concurrency_limit": max(1, ctx.base.model_concurrency)}
+    question.submit(respond, ask_inputs, chat_outputs, api_name="ask", **model_queue)
+    ask.click(respond, ask_inputs, chat_outputs, api_name=False, **model_queue)
     examples.click(lambda sample: sample[0] if sample else "", [examples], [question], api_name=False).then(
-        respond, ask_inputs, chat_outputs, api_name=False
+        respond, ask_inputs, chat_outputs, api_name=False, **model_queue
     )
 
     def new_chat(request: gr.Request):

@@ -60,6 +60,7 @@ def build_summaries_tab(shared: Shared) -> SummariesTab:
         return summaries.run(ctx, doc_id, section, True, length, slang, refresh, ov, request, progress)
 
     sum_inputs = [sum_doc, sum_section, sum_length, sum_lang, sum_refresh, shared.overrides]
-    sum_one.click(summarize_one, sum_inputs, [sum_out, sum_dl], api_name=False)
-    sum_all.click(summarize_all, sum_inputs, [sum_out, sum_dl], api_name=False)
+    model_queue = {"concurrency_id": "model", "concurrency_limit": max(1, ctx.base.model_concurrency)}  # as the chat's
+    sum_one.click(summarize_one, sum_inputs, [sum_out, sum_dl], api_name=False, **model_queue)
+    sum_all.click(summarize_all, sum_inputs, [sum_out, sum_dl], api_name=False, **model_queue)
     return SummariesTab(doc=sum_doc, section=sum_section, out=sum_out)
