@@ -400,8 +400,10 @@ def test_launch_caps_uploads_and_guards_the_login(monkeypatch, tmp_path):
 
     seen = {}
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, *a, **kw: seen.update(kw))
-    create_app(Settings(data_dir=tmp_path, max_file_mb=3)).launch(auth=("u", "p"))
+    demo = create_app(Settings(data_dir=tmp_path, max_file_mb=3))
+    demo.launch(auth=("u", "p"))
     assert seen["max_file_size"] == "3mb" and isinstance(seen["auth"], LoginGuard)
+    assert demo.delete_cache == (600, 600)  # uploaded files do not outlive the server
 
 
 def test_answers_share_one_model_queue_and_nothing_else_waits_in_it(tmp_path):

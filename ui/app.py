@@ -109,7 +109,8 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
 
 def create_app(settings: Settings | None = None) -> RagApp:
     ctx = AppContext(settings or get_settings())
-    with RagApp(title="rag-news", analytics_enabled=False) as demo:
+    # uploads Gradio keeps in its temp folder are deleted after 10 minutes and when the server stops
+    with RagApp(title="rag-news", analytics_enabled=False, delete_cache=(600, 600)) as demo:
         shared = Shared.create(ctx)
         gr.Markdown("# " + T("title"), elem_id="app-title")
         gr.Markdown(T("subtitle"), elem_id="app-subtitle")
