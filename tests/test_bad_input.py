@@ -131,3 +131,10 @@ def test_a_nul_byte_anywhere_is_binary():
 
     with pytest.raises(InputError, match="binary"):
         decode_bytes(b"plain text " * 2000 + b"\x00 more", "x.txt")
+
+
+def test_binary_with_nul_bytes_on_both_sides_is_not_utf16():
+    from rag.ingest.loaders import decode_bytes
+
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(b"\x00\x01\x02binary\x00" * 50, "garbage.txt")

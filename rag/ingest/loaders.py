@@ -12,6 +12,7 @@ Shortcut: binary detection is a NUL byte anywhere, or control characters in the 
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -58,7 +59,9 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _printable(text: str) -> bool:
-    return sum(c.isprintable() or c.isspace() for c in text) >= 0.95 * max(1, len(text))
+    """Nearly all characters printable and assigned (no private-use or unassigned code points)."""
+    good = sum((c.isprintable() or c.isspace()) and unicodedata.category(c) not in ("Co", "Cn", "Cs") for c in text)
+    return good >= 0.95 * max(1, len(text))
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -66,6 +69,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
     if len(data) % 2 or data.count(0) < len(data) // 8:
         return None
     odd_nuls, even_nuls = data[1::2].count(0), data[0::2].count(0)
+    if min(odd_nuls, even_nuls) * 4 > max(odd_nuls, even_nuls):  # NULs evenly on both sides: not text
+        return None
     for encoding in (("utf-16-le", "utf-16-be") if odd_nuls >= even_nuls else ("utf-16-be", "utf-16-le")):
         try:
             text = data.decode(encoding)
