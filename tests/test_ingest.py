@@ -97,6 +97,11 @@ def test_two_files_with_one_name_are_two_documents_and_reingest_changes_nothing(
     (tmp_path / "C" / "report.txt").write_text("# 报告\n\n戊公司有员工55名。\n", encoding="utf-8")
     third = ingest([tmp_path / "C"], settings)
     assert third.documents[0] not in first.documents and len(store.list_documents()) == 5
+    # the same text under the same name in another folder (a moved or cloned corpus) is the same document
+    (tmp_path / "D").mkdir()
+    (tmp_path / "D" / "report.txt").write_text("# 报告\n\n戊公司有员工55名。\n", encoding="utf-8")
+    moved = ingest([tmp_path / "D"], settings)
+    assert moved.documents == third.documents and moved.embedded == 0 and len(store.list_documents()) == 5
 
 
 def test_a_rebuild_with_a_dead_embedding_endpoint_leaves_the_store_as_it_was(tmp_path, article_text):

@@ -54,7 +54,8 @@ def doc_id_for(path: Path) -> str:
 def doc_ids_for(paths: list[Path], known: dict[str, str] | None = None) -> dict[Path, str]:
     """A document id per file: its name, unless another file of this batch, or a document already
     stored from another file (``known``: id -> source), has that name too -- then the name plus a
-    short hash of the file's absolute path, so two different files never share an id."""
+    short hash of the file's absolute path, so two different files never share an id (``ingest``
+    keeps the plain name when the stored document has the very same text)."""
     names = {p: doc_id_for(p) for p in paths}
     taken = Counter(names.values())
     known = known or {}
@@ -88,7 +89,14 @@ def ingest(
     files = iter_input_files([Path(p) for p in paths])
     known = {} if rebuild else {d["doc_id"]: d.get("source", "") for d in store.list_documents()}
     ids = doc_ids_for(files, known)
-    docs = [load_document(p, s, ids[p]) for p in files]
+    once = Counter(doc_id_for(p) for p in files)
+    docs = []
+    for p in files:
+        doc = load_document(p, s, ids[p])
+        name = doc_id_for(p)
+        if doc.doc_id != name and once[name] == 1 and name in known and store.document_hash(name) == doc.content_hash:
+            doc.doc_id = name  # the same text stored from another folder (a moved or cloned corpus): one document
+        docs.append(doc)
     return ingest_documents(docs, s, rebuild=rebuild, progress=progress, store=store)
 
 
