@@ -383,7 +383,9 @@ def ui(
         if not sep or not user or not password:
             raise typer.BadParameter("give it as USER:PASS", param_hint="--auth")
         credentials = (user, password)
-    if credentials is None and not _is_loopback_host(host):
+    from rag.models.remote import is_loopback_host
+
+    if credentials is None and not is_loopback_host(host):
         if not insecure:
             raise typer.BadParameter(
                 f"{host} exposes the UI to the network: set a login (RAG_UI_AUTH, --auth-file) or pass --insecure",
@@ -394,17 +396,6 @@ def ui(
 
     out.print(f"serving on http://{host}:{port}/  (Ctrl-C stops)")
     launch(create_app(_settings()), host=host, port=port, auth=credentials, quiet=True)
-
-
-def _is_loopback_host(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main() -> None:

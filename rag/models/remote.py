@@ -38,8 +38,11 @@ def stays_on_machine(settings: Settings) -> bool:
 
 def is_loopback(base_url: str | None) -> bool:
     host = urlsplit(base_url).hostname if base_url else None
-    if host is None:
-        return False
+    return host is not None and is_loopback_host(host)
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or an address of this machine's loopback range (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:
