@@ -106,7 +106,7 @@ class LexicalIndex:
     def load(cls, folder: Path) -> tuple[LexicalIndex, str] | None:
         meta = folder / "ids.json"
         lock_path = folder.parent / f".{folder.name}.lock"
-        if not meta.exists():
+        if not folder.parent.is_dir():
             return None
         with open(lock_path, "a") as lock:  # not while another process swaps a new index in
             fcntl.flock(lock, fcntl.LOCK_SH)
