@@ -32,7 +32,7 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answering import constraints
@@ -292,7 +292,3 @@ class ClaimChecker:
             if own and sum(self.idf(t) for t in own if t in near) < OWN_TERM_SHARE * total:
                 return "its words are not in the quoted sentence"
         return None
-
-    def check_all(self, claims: list[Claim]) -> Iterator[Verdict]:
-        for claim in claims:
-            yield self.check(claim)

@@ -215,6 +215,11 @@ class Store:
         got = self._call(lambda: self.docs.get(ids=[doc_id], include=["documents"]))
         return document_from_json(got["documents"][0]) if got["ids"] else None
 
+    def document_sources(self) -> dict[str, str]:
+        """doc id -> the file it was ingested from (documents only; no chunk is read)."""
+        got = self._call(lambda: self.docs.get(include=["metadatas"]))
+        return {i: (m or {}).get("source", "") for i, m in zip(got["ids"], got["metadatas"])}
+
     def list_documents(self) -> list[dict]:
         got = self._call(lambda: self.docs.get(include=["metadatas"]))
         counts: dict[str, int] = {}

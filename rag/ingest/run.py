@@ -87,7 +87,7 @@ def ingest(
     s = settings or get_settings()
     store = store or Store(s)
     files = iter_input_files([Path(p) for p in paths])
-    known = {} if rebuild else {d["doc_id"]: d.get("source", "") for d in store.list_documents()}
+    known = {} if rebuild else store.document_sources()
     ids = doc_ids_for(files, known)
     once = Counter(doc_id_for(p) for p in files)
     docs = []
