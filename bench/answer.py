@@ -1,20 +1,22 @@
-"""Answer benchmark: quality and speed of the full chain with the local model.
+"""Answer benchmark: quality, model work and speed of the full chain with the default model.
 
-Usage: .venv/bin/python bench/answer.py [--questions eval/questions/article.dev.jsonl]
-       [--limit N] [--json PATH]
+Usage: .venv/bin/python bench/answer.py [--set QUESTIONS.jsonl:CORPUS_DIR ...] [--limit N]
+       [--json PATH]
 
-In one run, on a fresh temporary store of the bundled corpus, every question goes
-through ``AnswerChain`` with the default chat model and is scored with the same
-code as ``rag eval`` (correctness by key facts, refusals, false refusals, citation
-precision, numbers supported). Then each model call the chain made for that
-question (the rewrite, if any, and the answer) is replayed on the model alone --
-same messages, same settings, greedy decoding, so the same output -- and timed.
+Default sets: the two test splits, each over its own corpus in a fresh temporary store
+(``article.test`` over ``data/``, ``news.test`` over ``eval/corpora/news``). Questions go
+through ``AnswerChain.stream`` one after another as a user's would: llama.cpp keeps
+the previous call's prompt in its KV cache, so a shared prefix (the system prompt) is
+not evaluated again -- ``evaluated_tokens`` counts what was, ``prompt_tokens`` the whole
+prompt. Every answer is scored by the same code as ``rag eval``.
 
-    pipeline overhead ratio = sum(chain wall time) / sum(model-alone time)
-
-Shortcut: llama.cpp reuses a cached prompt prefix between calls, which would let
-a replay skip the prompt the chain just evaluated; the model state is reset
-before every chain run and every replay, so both pay the full prompt.
+Printed: the quality metrics; model calls and prompt tokens per answer; p50/p95 of
+every stage (``sources_s``: the sources card can be shown; ``first_sentence_s``: the
+first checked sentence; ``answer_s``: the whole answer); and the bare model's prompt
+evaluation speed (tokens/s on a fixed 1,000-token prompt) measured at the start and at
+the end of the same run, so figures from two runs can be compared as ratios to it.
+Machines here differ by up to 4x: compare before/after runs on one machine within the
+hour, and the token and call counts, which do not vary.
 """
 
 from __future__ import annotations
@@ -25,96 +27,122 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from rag.answering import AnswerChain
-from rag.eval.metrics import pct, summarize_answers
+from rag.answering.events import Done, Sentence, SourcesFound
+from rag.eval.metrics import stage_percentiles, summarize_answers
 from rag.eval.questions import load_questions
 from rag.eval.runner import answer_record
 from rag.ingest import ingest
 from rag.models import get_chat_model
-from rag.models.local import _load_llama
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETS = [
+    f"{ROOT}/eval/questions/article.test.jsonl:{ROOT}/data",
+    f"{ROOT}/eval/questions/news.test.jsonl:{ROOT}/eval/corpora/news",
+]
+STAGES = ("sources_s", "ttft_s", "first_sentence_s", "answer_s", "retrieve_s", "rewrite_s",
+          "translate_question_s", "translate_answer_s", "check_s", "prefill_s", "generate_s",
+          "model_calls", "prompt_tokens", "cached_tokens", "evaluated_tokens", "generated_tokens")
 
 
-def reset(model) -> None:
-    """Forget llama.cpp's cached prompt so the next call pays the whole prompt."""
-    path = getattr(model, "model_path", None)
-    if path:
-        _load_llama(path, model.n_ctx, model.n_threads).reset()
+def bare_prompt_speed(model) -> float | None:
+    """Tokens/s of the bare local model evaluating a fixed ~1,000-token prompt from scratch."""
+    from rag.models.local import LocalLlamaChat, _load_llama
+
+    if not isinstance(model, LocalLlamaChat):
+        return None
+    llama = _load_llama(model.model_path, model.n_ctx, model.n_threads)
+    text = (ROOT / "data").glob("*.txt").__next__().read_text(encoding="utf-8")[:1600]
+    tokens = llama.tokenize(text.encode("utf-8"))
+    llama.reset()
+    t = time.perf_counter()
+    llama.eval(tokens)
+    speed = len(tokens) / (time.perf_counter() - t)
+    llama.reset()
+    return round(speed, 1)
+
+
+def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int) -> list[dict]:
+    questions = load_questions(questions_path)[: limit or None]
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = base.model_copy(update={"data_dir": Path(tmp)})
+        os.makedirs(settings.models_dir, exist_ok=True)
+        for f in base.models_dir.glob("*"):  # reuse the joined model file instead of joining 1.1 GB again
+            (settings.models_dir / f.name).symlink_to(f)
+        ingest([corpus], settings)
+        chain = AnswerChain(settings, llm=get_chat_model(settings=settings))
+        chain.invoke("预热")  # load the model and jieba; not timed
+        results = []
+        for i, q in enumerate(questions, 1):
+            chain.retriever.doc_id = q.doc
+            t0 = time.perf_counter()
+            seen: dict[str, float] = {}
+            answer = None
+            for event in chain.stream(q.question):
+                if isinstance(event, SourcesFound):
+                    seen.setdefault("sources_s", time.perf_counter() - t0)
+                elif isinstance(event, Sentence):
+                    seen.setdefault("first_sentence_s", time.perf_counter() - t0)
+                elif isinstance(event, Done):
+                    answer = event.answer
+            answer.timings.update({k: round(v, 4) for k, v in seen.items()})
+            record = answer_record(q, answer, settings.context_chars)
+            results.append(record)
+            t = answer.timings
+            print(f"[{i}/{len(questions)}] {q.id} correct={record['metrics']['correct']} "
+                  f"{t.get('answer_s', 0):.1f}s calls={t.get('model_calls')} evaluated={t.get('evaluated_tokens')}",
+                  flush=True)
+    return results
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=Path, default=ROOT / "eval/questions/article.dev.jsonl")
-    ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--set", action="append", dest="sets", metavar="QUESTIONS:CORPUS",
+                    help="a question set and the corpus it is about (repeatable; default: both test splits)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
+    ap.add_argument("--json", type=Path, help="also write the figures and every result here")
     args = ap.parse_args()
 
-    questions = load_questions(args.questions)
-    if args.limit:
-        questions = questions[: args.limit]
-    with tempfile.TemporaryDirectory() as tmp:
-        base = Settings()
-        settings = base.model_copy(update={"data_dir": Path(tmp)})
-        os.makedirs(settings.models_dir, exist_ok=True)
-        # reuse the joined model file of the normal data dir instead of joining 1.1 GB again
-        src = base.models_dir
-        for f in src.glob("*"):
-            (settings.models_dir / f.name).symlink_to(f)
-        ingest([settings.corpus_dir], settings)
-        model = get_chat_model(settings=settings)
-        chain = AnswerChain(settings, llm=model)
-        chain.invoke("预热")  # load the model and jieba; not timed
+    base = Settings()
+    model = get_chat_model(settings=base)
+    speed_before = bare_prompt_speed(model)
+    results = []
+    for spec in args.sets or DEFAULT_SETS:
+        questions, corpus = spec.rsplit(":", 1)
+        results += run_set(Path(questions), Path(corpus), base, args.limit)
+    speed_after = bare_prompt_speed(model)
 
-        results, chain_s, model_s, mismatches = [], [], [], 0
-        for i, q in enumerate(questions, 1):
-            reset(model)
-            t0 = time.perf_counter()
-            answer = chain.invoke(q.question)
-            took = time.perf_counter() - t0
-            alone = 0.0
-            for messages, output in answer.model_calls:
-                reset(model)
-                t1 = time.perf_counter()
-                again = model.invoke(messages).content.strip()
-                alone += time.perf_counter() - t1
-                mismatches += again != output
-            chain_s.append(took)
-            model_s.append(alone)
-            record = answer_record(q, answer, settings.context_chars)
-            results.append(record)
-            metrics = record["metrics"]
-            print(f"[{i}/{len(questions)}] {q.id} correct={metrics['correct']} chain {took:.1f}s model {alone:.1f}s",
-                  flush=True)
-
-    summary = summarize_answers(results, settings.context_chars)
-    ratio = sum(chain_s) / sum(model_s) if sum(model_s) else None
-    per_q = [c / m for c, m in zip(chain_s, model_s) if m]
+    summary = summarize_answers(results, base.context_chars)
+    answered = [r for r in results if not r["refused"]]
     figures = {
         "questions": len(results),
         **{k: summary[k] for k in ("correct_answerable", "refusal_accuracy_unanswerable", "false_refusal_rate",
-                                   "citation_support", "quotes_exact", "ttft_p50_s", "ttft_p95_s")},
-        "answer_p50_s": pct(chain_s, 0.5),
-        "answer_p95_s": pct(chain_s, 0.95),
-        "model_alone_p50_s": pct(model_s, 0.5),
-        "pipeline_overhead_ratio": round(ratio, 3) if ratio else None,
-        "overhead_ratio_per_question_median": round(statistics.median(per_q), 3) if per_q else None,
-        "replays_with_different_output": mismatches,
-        "chat_model": settings.chat_model,
-        "llm_threads": settings.llm_threads,
+                                   "citation_support", "quotes_exact", "sentences_intact")},
+        "english_correct": (summary["by_language"].get("en") or {}).get("correct"),
+        "retried_share": round(sum(bool(r["timings"].get("retries")) for r in results) / max(1, len(results)), 3),
+        "answered": len(answered),
+        "bare_prompt_tokens_per_s_start": speed_before,
+        "bare_prompt_tokens_per_s_end": speed_after,
+        "chat_model": base.chat_model,
+        "llm_threads": base.llm_threads,
     }
+    stages = {k: v for k, v in stage_percentiles(results).items() if k in STAGES}
+    stages = {k: stages[k] for k in STAGES if k in stages}
     print()
     for k, v in figures.items():
-        print(f"{k:40s} {v}")
+        print(f"{k:34s} {v}")
+    print(f"\n{'stage':22s} {'n':>5s} {'p50':>9s} {'p95':>9s}")
+    for k, v in stages.items():
+        print(f"{k:22s} {v['n']:5d} {v['p50']:9.3f} {v['p95']:9.3f}")
     print("\nby type (correct):", {t: d.get("correct") for t, d in summary["by_type"].items()})
     if args.json:
-        args.json.write_text(json.dumps({"figures": figures, "results": results}, ensure_ascii=False, indent=1))
+        args.json.write_text(json.dumps({"figures": figures, "stages": stages, "summary": summary, "results": results},
+                                        ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

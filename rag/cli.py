@@ -165,13 +165,35 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
     model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+    timings: Annotated[bool, typer.Option("--timings", help="Also print where the time went, stage by stage.")] = False,
 ):
     """Answer one question with citations checked against the sources (or refuse)."""
     chain = _chain(model)
     if as_json:
         out.print_json(json.dumps(chain.invoke(question).to_dict(), ensure_ascii=False))
         return
-    _print_answer(_run_question(chain, question, None, stream=not no_stream))
+    answer = _run_question(chain, question, None, stream=not no_stream)
+    _print_answer(answer)
+    if timings:
+        _print_timings(answer)
+
+
+def _print_timings(answer) -> None:
+    """Stage timings (seconds since the question) and each model call's tokens and seconds."""
+    table = Table("stage", "value", title="timings")
+    for key, value in answer.timings.items():
+        table.add_row(key, f"{value}")
+    out.print(table)
+    if answer.usage:
+        calls = Table("model call", "prompt tokens", "reused", "evaluated", "prefill s", "generated", "generate s", "total s")
+        for row in answer.usage:
+            prompt, cached = row.get("prompt_tokens"), row.get("cached_tokens", 0)
+            calls.add_row(
+                row["call"], f"{prompt if prompt is not None else '-'}", f"{cached}",
+                f"{prompt - cached if prompt is not None else '-'}", f"{row.get('prefill_s', '-')}",
+                f"{row.get('generated_tokens', '-')}", f"{row.get('generate_s', '-')}", f"{row['seconds']}",
+            )
+        out.print(calls)
 
 
 @app.command()

@@ -26,6 +26,7 @@ class Answer:
     # for a translated answer: the checked answer in the sources' language (a small model's
     # translation can garble names, so it is shown too)
     source_text: str | None = None
+    usage: list[dict] = field(default_factory=list)  # per model call: kind, tokens, seconds
 
     @property
     def display_text(self) -> str:
@@ -46,6 +47,7 @@ class Answer:
             "raw_answer": self.raw_answer,
             "dropped": self.dropped,
             "timings": self.timings,
+            "model_usage": self.usage,
         }
 
 

@@ -30,7 +30,6 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableLambda
 
 import prompts
@@ -83,18 +82,46 @@ class _Run:
     query: str = ""  # what retrieval sees
     entities: list[str] = field(default_factory=list)  # names the cited chunks must mention
     contexts: list[Context] = field(default_factory=list)
+    usage: list[dict] = field(default_factory=list)  # one row per model call: tokens and seconds
 
     def mark(self, key: str, since: float | None = None) -> None:
         self.timings[key] = round(time.perf_counter() - (self.t0 if since is None else since), 4)
 
+    def record(self, kind: str, messages: list, out: str, chunks: list, seconds: float) -> None:
+        """Keep one model call: its messages and output (for replays) and what it cost."""
+        self.calls.append((messages, out))
+        row = {"call": kind, "seconds": round(seconds, 3)}
+        for chunk in chunks:
+            usage = getattr(chunk, "usage_metadata", None)
+            if usage:
+                row["prompt_tokens"] = usage.get("input_tokens", 0)
+                row["cached_tokens"] = (usage.get("input_token_details") or {}).get("cache_read", 0)
+                row["generated_tokens"] = usage.get("output_tokens", 0)
+            meta = getattr(chunk, "response_metadata", None) or {}
+            for key in ("prefill_s", "generate_s"):
+                if key in meta:
+                    row[key] = meta[key]
+        self.usage.append(row)
+
+    def _totals(self) -> None:
+        """Per-answer sums over the model calls, beside the stage timings."""
+        self.timings["model_calls"] = len(self.usage)
+        for key in ("prompt_tokens", "cached_tokens", "generated_tokens", "prefill_s", "generate_s"):
+            values = [row[key] for row in self.usage if key in row]
+            if values:
+                self.timings[key] = round(sum(values), 3)
+        if "prompt_tokens" in self.timings:
+            self.timings["evaluated_tokens"] = self.timings["prompt_tokens"] - self.timings.get("cached_tokens", 0)
+
     def done(self, text: str, refused: bool, citations=(), raw="", dropped=(), reason=None, source_text=None) -> Done:
         self.mark("answer_s")
+        self._totals()
         return Done(
             Answer(
                 question=self.question, text=text, refused=refused, citations=list(citations),
                 contexts=self.contexts, rewritten_question=self.rewritten, translated_question=self.translated,
                 language=self.lang, raw_answer=raw, dropped=list(dropped), refusal_reason=reason,
-                timings=self.timings, model_calls=self.calls, source_text=source_text,
+                timings=self.timings, model_calls=self.calls, source_text=source_text, usage=self.usage,
             )
         )
 
@@ -121,25 +148,31 @@ class AnswerChain:
         self.retriever = retriever
         self.llm = llm
         self.embeddings = embeddings if embeddings is not None else getattr(retriever, "embeddings", None)
-        self._generate = RunnableLambda(lambda msgs: msgs) | llm | StrOutputParser()
+        self._generate = RunnableLambda(lambda msgs: msgs) | llm
         self._names: tuple[tuple | None, dict[str, str], list[str]] | None = None  # (chunk ids, pinyin table, texts)
         self._documents: dict[str, str] = {}  # doc id -> text, for the claims' name checks
 
     # -- model calls ------------------------------------------------------------------
-    def _stream_model(self, messages: list) -> Iterator[str]:
+    def _stream_model(self, messages: list, run: _Run, kind: str, model=None) -> Iterator[str]:
+        """The model's reply piece by piece; the call is recorded on ``run`` when it ends."""
+        t, chunks, pieces = time.perf_counter(), [], []
         with model_errors():
-            for piece in self._generate.stream(messages):
-                yield _message_text(piece)
+            for chunk in (model or self._generate).stream(messages):
+                chunks.append(chunk)
+                text = _message_text(chunk)
+                pieces.append(text)
+                yield text
+        run.record(kind, messages, "".join(pieces).strip(), chunks, time.perf_counter() - t)
 
-    def _complete(self, prompt: str, calls: list) -> str:
-        messages = [HumanMessage(prompt)]
-        out = "".join(self._stream_model(messages)).strip()
-        calls.append((messages, out))
+    def _complete(self, prompt: str, run: _Run, kind: str) -> str:
+        t = time.perf_counter()
+        out = "".join(self._stream_model([HumanMessage(prompt)], run, kind)).strip()
+        run.mark(f"{kind}_s", since=t)
         return out
 
-    def rewrite(self, question: str, history: list[Turn], calls: list) -> str:
+    def rewrite(self, question: str, history: list[Turn], run: _Run) -> str:
         """A standalone version of a follow-up question, from the chat history."""
-        out = self._complete(prompts.render("rewrite", history=history[-3:], question=question), calls)
+        out = self._complete(prompts.render("rewrite", history=history[-3:], question=question), run, "rewrite")
         line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
         line = re.sub(r"^(独立问题|改写后的问题|问题|standalone question)\s*[:：]\s*", "", line, flags=re.I)
         line = line.strip("\"'“”「」 ")
@@ -147,15 +180,15 @@ class AnswerChain:
             return f"{history[-1].question} {question}"
         return line
 
-    def translate_question(self, question: str, calls: list) -> str:
-        out = self._complete(prompts.render("translate_question", question=question), calls)
+    def translate_question(self, question: str, run: _Run) -> str:
+        out = self._complete(prompts.render("translate_question", question=question), run, "translate_question")
         line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
         line = re.sub(r"^(中文问题|问题)\s*[:：]\s*", "", line).strip("\"'“”「」 ")
         return line if is_cjk(line) and len(line) <= 4 * len(question) else question
 
-    def translate_answer(self, answer: str, calls: list) -> str | None:
+    def translate_answer(self, answer: str, run: _Run) -> str | None:
         """English version of a checked Chinese answer, or None when the translation is unfaithful."""
-        out = self._complete(prompts.render("translate_answer", answer=answer), calls)
+        out = self._complete(prompts.render("translate_answer", answer=answer), run, "translate_answer")
         out = re.sub(r"^(English translation|Translation)\s*[:：]\s*", "", out.strip(), flags=re.I).strip()
         months = set(re.findall(r"(\d{1,2})月", answer))  # "3月" becomes "March"
         kept = numbers(answer) - months <= numbers(out) <= numbers(answer)
@@ -182,8 +215,7 @@ class AnswerChain:
         """Rewrite a follow-up; for a question in another language, find its pinyin names and
         translate it (the translation only helps retrieval; the model reads the question)."""
         if history:
-            run.rewritten = self.rewrite(run.question, history, run.calls)
-            run.mark("rewrite_s")
+            run.rewritten = self.rewrite(run.question, history, run)
             yield Rewritten(run.rewritten)
         run.query = run.asked = run.rewritten or run.question
         if run.lang == "zh":
@@ -192,7 +224,7 @@ class AnswerChain:
         run.asked = pinyin_names.annotate(run.query, [(en, zh) for en, zh, _ in found])
         # a name in most chunks (the city the whole page is about) says nothing about one chunk
         run.entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
-        translated = self.translate_question(run.asked, run.calls)
+        translated = self.translate_question(run.asked, run)
         run.query = run.asked
         if translated != run.asked:  # else: no usable translation, answer in the question's language
             run.translated = translated
@@ -216,15 +248,13 @@ class AnswerChain:
             HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
         ]
         pieces: list[str] = []
-        for piece in self._stream_model(messages):
+        for piece in self._stream_model(messages, run, "answer"):
             if piece:
                 if "ttft_s" not in run.timings:
                     run.mark("ttft_s")
                 pieces.append(piece)
                 yield Draft(piece)
-        raw = "".join(pieces).strip()
-        run.calls.append((messages, raw))
-        return raw
+        return "".join(pieces).strip()
 
     def _conclude(self, run: _Run, raw: str, checker: Checker, sources: list[Source]) -> Iterator[Event]:
         """Check the model's reply; yield the kept sentences and the answer, or a refusal."""
@@ -244,6 +274,7 @@ class AnswerChain:
         if miss:
             yield from run.refuse(miss, raw=raw, dropped=dropped)
             return
+        run.mark("first_sentence_s")
         yield from _sentences(result)
         yield self._answered(run, result.text, result.citations, raw, dropped)
 
@@ -251,7 +282,7 @@ class AnswerChain:
         """The checked answer; for a translated question, in English with the checked text beside it."""
         source_text = None
         if run.translated and is_cjk(text):  # (claims may already be in the question's language)
-            english = self.translate_answer(text, run.calls)
+            english = self.translate_answer(text, run)
             if english is None:
                 dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
             else:
@@ -291,6 +322,7 @@ class AnswerChain:
             # asked again with the best-ranked passage alone it finds it. What it then says
             # is checked like any answer, so a near miss is still refused.
             yield Retry("the model found no answer; asking again with the best source alone")
+            run.timings["retries"] = 1
             raw = yield from self._draft(run, passages[:1])
         yield from self._conclude(run, raw, checker, sources)
 
@@ -306,6 +338,7 @@ class AnswerChain:
         verdicts, reply = yield from self._claims_draft(run, passages, claim_checker)
         if not any(v.ok for v in verdicts) and reply.answerable is False and len(passages) > 1:
             yield Retry("the model found no answer; asking again with the best source alone")
+            run.timings["retries"] = 1
             verdicts, reply = yield from self._claims_draft(run, passages[:1], claim_checker)
         raw = reply.text.strip()
         if not reply.is_claims:  # not JSON (a server that ignores response_format): read it as prose
@@ -341,18 +374,16 @@ class AnswerChain:
             HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
         ]
         reply, verdicts = ClaimStream(), []
-        with model_errors():
-            for piece in (structured(self.llm, SCHEMA) | StrOutputParser()).stream(messages):
-                if piece and "ttft_s" not in run.timings:
-                    run.mark("ttft_s")
-                for claim in reply.feed(piece):
-                    verdict = claim_checker.check(claim)
-                    verdicts.append(verdict)
-                    if verdict.ok:
-                        if "first_sentence_s" not in run.timings:
-                            run.mark("first_sentence_s")
-                        yield Sentence(join_cited(claim.text, [verdict.n]), [verdict.citation])
-        run.calls.append((messages, reply.text.strip()))
+        for piece in self._stream_model(messages, run, "answer", model=structured(self.llm, SCHEMA)):
+            if piece and "ttft_s" not in run.timings:
+                run.mark("ttft_s")
+            for claim in reply.feed(piece):
+                verdict = claim_checker.check(claim)
+                verdicts.append(verdict)
+                if verdict.ok:
+                    if "first_sentence_s" not in run.timings:
+                        run.mark("first_sentence_s")
+                    yield Sentence(join_cited(claim.text, [verdict.n]), [verdict.citation])
         return verdicts, reply
 
     def _document_text(self, doc_id: str) -> str:

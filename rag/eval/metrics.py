@@ -157,6 +157,16 @@ def _answer_figures(rows: list[dict]) -> dict:
     }
 
 
+def stage_percentiles(results: list[dict]) -> dict[str, dict]:
+    """p50/p95 of every timing and token count the answers recorded (``Answer.timings``)."""
+    keys = dict.fromkeys(k for r in results for k, v in r.get("timings", {}).items() if isinstance(v, (int, float)))
+    out = {}
+    for key in keys:
+        values = [r["timings"][key] for r in results if isinstance(r.get("timings", {}).get(key), (int, float))]
+        out[key] = {"n": len(values), "p50": pct(values, 0.5), "p95": pct(values, 0.95)}
+    return out
+
+
 def summarize_answers(results: list[dict], budget: int) -> dict:
     summary = summarize_retrieval(results, budget)
     ttft = [r["timings"]["ttft_s"] for r in results if r["timings"].get("ttft_s") is not None]
@@ -170,6 +180,7 @@ def summarize_answers(results: list[dict], budget: int) -> dict:
             "ttft_p95_s": pct(ttft, 0.95),
             "answer_p50_s": pct(total, 0.5),
             "answer_p95_s": pct(total, 0.95),
+            "stages": stage_percentiles(results),
         }
     )
     groups = {

@@ -92,6 +92,7 @@ class LocalLlamaChat(BaseChatModel):
         roles = {"system": "system", "human": "user", "ai": "assistant"}
         prompt = [{"role": roles[m.type], "content": m.text} for m in messages]
         with _LLAMA_LOCK:
+            _perf_reset(llama)
             try:
                 for part in llama.create_chat_completion(
                     messages=prompt,
@@ -112,6 +113,7 @@ class LocalLlamaChat(BaseChatModel):
                     if run_manager and text:
                         run_manager.on_llm_new_token(text, chunk=chunk)
                     yield chunk
+                yield _usage_chunk(llama)
             except ValueError as exc:  # llama_cpp's error for a prompt longer than n_ctx
                 raise ModelError(
                     f"local model failed (does the prompt fit in n_ctx={self.n_ctx} tokens?): {exc}",
@@ -120,6 +122,30 @@ class LocalLlamaChat(BaseChatModel):
 
 
 _LLAMA_LOCK = threading.Lock()
+
+
+def _perf_reset(llama) -> None:
+    import llama_cpp
+
+    llama_cpp.llama_perf_context_reset(llama.ctx)
+
+
+def _usage_chunk(llama) -> ChatGenerationChunk:
+    """An empty last chunk carrying what the call cost, from llama.cpp's own counters: prompt
+    tokens (``cache_read`` = the prefix reused from the previous call, not evaluated again),
+    generated tokens, and the seconds spent evaluating each (``prefill_s``, ``generate_s``)."""
+    import llama_cpp
+
+    perf = llama_cpp.llama_perf_context(llama.ctx)
+    prompt = max(0, llama.n_tokens - perf.n_eval)  # the context holds the prompt, then what was generated
+    usage = {
+        "input_tokens": prompt,
+        "output_tokens": perf.n_eval,
+        "total_tokens": prompt + perf.n_eval,
+        "input_token_details": {"cache_read": max(0, prompt - perf.n_p_eval)},
+    }
+    timing = {"prefill_s": round(perf.t_p_eval_ms / 1000, 3), "generate_s": round(perf.t_eval_ms / 1000, 3)}
+    return ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=timing))
 
 
 def _release_models() -> None:
