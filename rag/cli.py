@@ -130,24 +130,27 @@ def _print_answer(answer) -> None:
 
 
 def _run_question(chain, question: str, history, stream: bool):
-    from rag.answering.events import Done, Draft, Retry, Rewritten, Sentence
+    """Ask; with ``stream``, show the sources found at once and each sentence once it passed the check."""
+    from rag.answering.events import Done, Retry, Rewritten, Sentence, SourcesFound
 
     answer = None
-    streamed = False
+    shown_any = False
     for event in chain.stream(question, history):
-        if isinstance(event, Sentence) and stream and not streamed:  # claims: each one as it passes
-            out.print(f"[dim]✓ {shown(event.text)}[/dim]", highlight=False)
         if isinstance(event, Rewritten):
             out.print(f"[dim]standalone question: {shown(event.text)}[/dim]", highlight=False)
+        elif isinstance(event, SourcesFound) and stream:
+            for n, (c, best) in enumerate(zip(event.contexts, event.best), 1):
+                line = c.text[best[0] : best[1]] if best else c.text[:60]
+                out.print(f"[dim]\\[{n}] {shown(c.section.split(' / ')[-1])}: {shown(line)}[/dim]", highlight=False)
         elif isinstance(event, Retry) and stream:
-            out.print(f"\n[dim]({event.reason})[/dim]", highlight=False)
-        elif isinstance(event, Draft) and stream:
-            out.print(f"[dim]{shown(event.text)}[/dim]", end="", highlight=False)
-            streamed = True
+            out.print(f"[dim]({event.reason})[/dim]", highlight=False)
+        elif isinstance(event, Sentence) and stream:
+            out.print(f"[dim]✓ {shown(event.text)}[/dim]", highlight=False)
+            shown_any = True
         elif isinstance(event, Done):
             answer = event.answer
-    if streamed:
-        out.print("\n[dim]— checked against the sources:[/dim]")
+    if shown_any:
+        out.print("[dim]— checked against the sources:[/dim]")
     return answer
 
 
@@ -415,9 +418,12 @@ def ui(
             )
         console.print(f"[bold yellow]warning:[/bold yellow] serving on {host} without a login: anyone who can reach it can use it")
     from ui import create_app, launch
+    from ui.app import warm_up
 
+    app = create_app(_settings())
+    warm_up(app)  # the model loads while the page is served
     out.print(f"serving on http://{host}:{port}/  (Ctrl-C stops)")
-    launch(create_app(_settings()), host=host, port=port, auth=credentials, quiet=True)
+    launch(app, host=host, port=port, auth=credentials, quiet=True)
 
 
 def main() -> None:

@@ -114,7 +114,8 @@ def test_a_refusal_is_retried_with_the_best_source_alone(article_settings):
             return "资料中没有相关信息。"
         return "化辛小区是化营、辛庄两个村的回迁安置小区[1]。" if FACT in shown[1] else "资料中没有相关信息。"
 
-    chain, _ = chain_with(article_settings, reply)
+    whole_chunks = article_settings.model_copy(update={"context_tokens": 0})  # several passages, all refused
+    chain, _ = chain_with(whole_chunks, reply)
     events = list(chain.stream("化辛小区是哪两个村的回迁安置小区?"))
     assert [e.type for e in events].count("retry") == 1
     answer = events[-1].answer

@@ -99,8 +99,11 @@ def test_near_misses_are_refused(news, question, text, quote, why):
 
 
 def test_not_answerable_is_a_refusal_after_one_retry(news):
-    _, answer, fake = ask(news, "星驰汽车的总部在哪里?", lambda m: '{"answerable": false, "claims": []}')
+    whole_chunks = news.model_copy(update={"context_tokens": 0})  # several passages: a retry with the best alone
+    _, answer, fake = ask(whole_chunks, "星驰汽车的总部在哪里?", lambda m: '{"answerable": false, "claims": []}')
     assert answer.refused and len(fake.calls) == 2
+    _, answer, fake = ask(news, "星驰汽车的总部在哪里?", lambda m: '{"answerable": false, "claims": []}')
+    assert answer.refused and len(fake.calls) == (2 if len(passages(fake.calls[0])) > 1 else 1)
 
 
 def test_a_reply_that_is_not_json_is_read_as_prose(news):

@@ -140,10 +140,15 @@ def test_chat_streams_then_shows_the_checked_answer_with_linked_cards(article_se
     from ui.context import AppContext
 
     ctx = AppContext(article_settings)
-    with registry.override(FakeChatModel(lambda m: f"化辛小区是{FACT}[{number_of(m, FACT)}]。")):
+    second = "小区共有7777户居民"  # no source has it: dropped
+    with registry.override(FakeChatModel(lambda m: f"化辛小区是{FACT}[{number_of(m, FACT)}]。{second}[9]。")):
         frames = run_chat(ctx, "化辛小区是哪两个村的回迁安置小区?", request=ZH)
-    streaming = [f for f in frames if 'class="streaming"' in f[0][-1]["content"]]
-    assert len(streaming) > 5  # tokens arrive one by one
+    live = [f for f in frames[:-1] if 'class="pending"' in f[0][-1]["content"]]
+    assert len(live) > 5  # the bubble is updated while the model writes
+    checked = [f for f in live if f'<div class="answer">化辛小区是{FACT}' in f[0][-1]["content"]]
+    assert checked, "the first sentence was not shown once it passed the check"
+    assert all(second not in f[0][-1]["content"] for f in live[: live.index(checked[0]) + 1])  # no unchecked text
+    assert not any("[9]" in f[0][-1]["content"] for f in frames)  # an invalid marker is never shown
     messages, sources, turns, copy, debug, box = frames[-1]
     [link] = re.findall(r'href="#(src-\d+)"', messages[-1]["content"])
     assert f'id="{link}"' in sources and f"{FACT}。</mark>" in sources

@@ -148,7 +148,7 @@ def open_page(browser, url: str, locale: str = "zh-CN", wait_examples: bool = Tr
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.add_init_script(
-        "new MutationObserver(() => { if (document.querySelector('#chatbot .streaming')) window.__streamed = true; })"
+        "new MutationObserver(() => { if (document.querySelector('#chatbot .pending')) window.__streamed = true; })"
         ".observe(document, {childList: true, subtree: true, characterData: true});"
     )
     page.goto(url, wait_until="load")
@@ -212,7 +212,7 @@ def wait_answer(page, count: int, timeout: float = 30_000):
 def test_streamed_answer_with_a_working_citation_link(page):
     ask(page, "化辛小区是哪两个村的回迁安置小区?")
     wait_answer(page, 1)
-    assert page.evaluate("window.__streamed === true"), "no partial (streaming) answer was ever shown"
+    assert page.evaluate("window.__streamed === true"), "no live answer bubble was ever shown"
     answer = page.locator("#chatbot .answer").last
     assert "化营、辛庄" in answer.inner_text()
     link = answer.locator("a.cite").first

@@ -25,6 +25,7 @@ runs beside it.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import threading
 import time
@@ -105,6 +106,21 @@ class LoginGuard:
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None, **kw):
     """Serve ``demo`` (blocking unless ``prevent_thread_lock=True``)."""
     return demo.launch(server_name=host, server_port=port, auth=auth, **kw)
+
+
+def warm_up(demo: RagApp) -> threading.Thread:
+    """Load the model and its system prompt in the background, so the first question does not pay
+    for them; a failure here is only logged (the first question will report it)."""
+
+    def run():
+        try:
+            demo.ctx.chain().warm()
+        except Exception as exc:  # noqa: BLE001 - reported when a question is asked
+            logging.getLogger(__name__).warning("model warm-up failed: %s", exc)
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def create_app(settings: Settings | None = None) -> RagApp:

@@ -90,7 +90,7 @@ def render_sources(turns: list[dict], lang: str, live: dict | None = None) -> st
         current = None
     parts = []
     if current and current.get("contexts"):
-        parts.append(cards_html(current["contexts"], current.get("citations", []), lang, "src-"))
+        parts.append(cards_html(current["contexts"], current.get("citations", []), lang, "src-", current.get("best", ())))
     elif live is None:
         parts.append(f'<div class="sources-empty">{esc(msg("sources_empty", lang))}</div>')
     older = turns if live is not None else turns[:-1]
@@ -150,7 +150,7 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
                     translated = event.text
                 yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""
             elif isinstance(event, SourcesFound):
-                live = {"contexts": [c.to_dict() for c in event.contexts], "citations": []}
+                live = {"contexts": [c.to_dict() for c in event.contexts], "citations": [], "best": event.best}
                 yield (
                     frame(bubble()), render_sources(turns, lang, live),
                     turns, gr.skip(), debug_table(live["contexts"], [], lang), "",

@@ -87,12 +87,12 @@ def streaming_html(
     text: str, lang: str, rewritten: str | None = None, searching: bool = False, translated: str | None = None,
     checked: str = "",
 ) -> str:
-    """The answer while it is written: sentences that already passed the check (``checked``), then
-    the raw model text, clearly not yet checked."""
+    """The answer while it is written: only the sentences that already passed the check
+    (``checked``); the model's unchecked text (``text``) is never shown, a caret says it is writing."""
     note = msg("searching" if searching else "checking", lang)
     done = f'<div class="answer">{esc(checked)}</div>' if checked else ""
-    raw = f'<div class="streaming">{esc(text)}<span class="caret">▍</span></div>' if text or not checked else ""
-    return f'{notes_html(lang, rewritten, translated)}{done}{raw}<div class="pending">{esc(note)}</div>'
+    caret = '<span class="caret">▍</span>' if text or not checked else ""
+    return f'{notes_html(lang, rewritten, translated)}{done}{caret}<div class="pending">{esc(note)}</div>'
 
 
 def error_html(err: BaseException | str, lang: str, hint: str | None = None) -> str:
@@ -132,8 +132,8 @@ def quote_span(context: dict, citation: dict) -> tuple[int, int] | None:
     return (i, i + len(quote)) if i >= 0 else None
 
 
-def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: bool) -> str:
-    spans = [sp for c in citations if (sp := quote_span(context, c))]
+def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: bool, best=None) -> str:
+    spans = [sp for c in citations if (sp := quote_span(context, c))] or ([tuple(best)] if best else [])
     quote_block = ""
     if cited and not spans:  # the quote is not in the chunk text: show it on its own
         quote_block = "".join(f'<div class="card-quote"><mark>{esc(c["quote"])}</mark></div>' for c in citations)
@@ -146,8 +146,10 @@ def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: 
     )
 
 
-def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: str = "src-") -> str:
-    """Cards for the cited sources, then the other retrieved passages folded away."""
+def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: str = "src-", best=()) -> str:
+    """Cards for the cited sources, then the other retrieved passages folded away; before any
+    citation exists, ``best`` (per passage, the span of the sentence that bears most on the
+    question) is highlighted."""
     by_n: dict[int, list[dict]] = {}
     for c in citations:
         by_n.setdefault(c["n"], []).append(c)
@@ -155,7 +157,10 @@ def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: s
     rest = [n for n in range(1, len(contexts) + 1) if n not in by_n]
     out = [card_html(n, contexts[n - 1], by_n[n], prefix, True) for n in cited]
     if rest:
-        inner = "".join(card_html(n, contexts[n - 1], [], prefix, False) for n in rest)
+        best = list(best) if not cited else []
+        inner = "".join(
+            card_html(n, contexts[n - 1], [], prefix, False, best[n - 1] if n <= len(best) else None) for n in rest
+        )
         label = esc(msg("other_passages" if cited else "searched_passages", lang, n=len(rest)))
         out.append(f'<details class="more"{" open" if not cited else ""}><summary>{label}</summary>{inner}</details>')
     return "".join(out)

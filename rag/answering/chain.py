@@ -33,9 +33,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 
 import prompts
-from rag.answering import answerability, pinyin_names
+from rag.answering import answerability, excerpts, pinyin_names
 from rag.answering.answer import Answer, Turn
-from rag.answering.citations import Checker, CheckResult, Source
+from rag.answering.citations import CheckedSentence, Checker, Source
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
 from rag.answering.events import (
     Done,
@@ -50,9 +50,9 @@ from rag.answering.events import (
 )
 from rag.errors import InputError
 from rag.index.retriever import Context, within_budget
-from rag.models import model_errors, structured
+from rag.models import model_errors, structured, token_counter
 from rag.settings import Settings, get_settings
-from rag.text import detect_language, is_cjk, join_cited, mark_numbers, numbers
+from rag.text import cited_sentences, detect_language, is_cjk, join_cited, mark_numbers, numbers
 
 REFUSAL = {
     "zh": "资料中没有相关信息,无法回答这个问题。",
@@ -65,6 +65,22 @@ REFUSAL_RE = re.compile(
     re.I,
 )
 ENTITY_MAX_SHARE = 0.2  # names in more of the chunks than this are the page's setting, not a subject
+
+
+# Words by which a question points back at the conversation (pronouns, demonstratives, "and ...?"
+# openers); a question without them, and not elliptically short, stands on its own.
+_REFERS_BACK_RE = re.compile(
+    r"[他她它]|这|那|该[公企单村人项]|其[中他余]?|此|上述|前者|后者|对方|同期|当时|^(还有|另外|并且|而且|然后)"
+    r"|\b(he|she|it|they|them|his|her|its|their|this|that|these|those|there|then|also)\b|^\s*(and|what about|how about)\b",
+    re.I,
+)
+
+
+def refers_back(question: str) -> bool:
+    """Does a follow-up need the chat history to be understood (so a rewrite call pays)?"""
+    core = re.sub(r"[\s\W]+", "", question)
+    short = len(core) <= (6 if is_cjk(question) else 12)
+    return short or bool(_REFERS_BACK_RE.search(question))
 
 
 @dataclass
@@ -214,7 +230,7 @@ class AnswerChain:
     def _understand(self, run: _Run, history: list[Turn]) -> Iterator[Event]:
         """Rewrite a follow-up; for a question in another language, find its pinyin names and
         translate it (the translation only helps retrieval; the model reads the question)."""
-        if history:
+        if history and refers_back(run.question):
             run.rewritten = self.rewrite(run.question, history, run)
             yield Rewritten(run.rewritten)
         run.query = run.asked = run.rewritten or run.question
@@ -239,6 +255,24 @@ class AnswerChain:
         run.contexts = [Context.from_document(d) for d in docs]
         return [Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end) for i, c in enumerate(run.contexts, 1)]
 
+    def _excerpts(self, run: _Run, sources: list[Source]) -> tuple[list[Source], list[dict]]:
+        """The sources the model will read and their passages: the best-ranked chunk
+        whole, then the other chunks' sentences that bear on the question, within
+        ``context_tokens`` model tokens (``excerpts``); every chunk whole when it is 0."""
+        label = lambda src: src.section.split(" / ")[-1]  # noqa: E731
+        budget = self.settings.context_tokens
+        usable = [Checker.usable_text(src) for src in sources]
+        if budget <= 0:
+            return sources, [{"n": s.n, "section": label(s), "text": u or "…"} for s, u in zip(sources, usable)]
+        count = token_counter(self.llm)
+        chosen = excerpts.select(
+            run.query, usable, budget, count,
+            overhead=lambda i: count(f"[{sources[i].n}] ({label(sources[i])}) "),
+        )
+        kept = [sources[e.index] for e in chosen]  # numbers stay those of the sources card
+        passages = [{"n": src.n, "section": label(src), "text": e.text} for src, e in zip(kept, chosen)]
+        return kept, passages
+
     def _draft(self, run: _Run, passages: list[dict]) -> Generator[Event, None, str]:
         """Ask the model; yields its pieces as ``Draft`` events and returns the whole reply."""
         lang = "zh" if run.translated else run.lang  # answer in the sources' language, translate after
@@ -255,28 +289,6 @@ class AnswerChain:
                 pieces.append(piece)
                 yield Draft(piece)
         return "".join(pieces).strip()
-
-    def _conclude(self, run: _Run, raw: str, checker: Checker, sources: list[Source]) -> Iterator[Event]:
-        """Check the model's reply; yield the kept sentences and the answer, or a refusal."""
-        t = time.perf_counter()
-        if not raw or REFUSAL_RE.search(raw):
-            run.mark("check_s", since=t)
-            yield from run.refuse("the model found no answer in the sources", raw=raw)
-            return
-        result = checker.check(raw)
-        run.mark("check_s", since=t)
-        dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
-        if not result.citations:
-            yield from run.refuse("no sentence is supported by the sources", raw=raw, dropped=dropped)
-            return
-        cited = [src for src in sources if src.n in {c.n for c in result.citations}]
-        miss = self.off_focus(run.asked, run.translated, result.text, cited, run.entities)
-        if miss:
-            yield from run.refuse(miss, raw=raw, dropped=dropped)
-            return
-        run.mark("first_sentence_s")
-        yield from _sentences(result)
-        yield self._answered(run, result.text, result.citations, raw, dropped)
 
     def _answered(self, run: _Run, text: str, citations: list, raw: str, dropped: list[dict]) -> Done:
         """The checked answer; for a translated question, in English with the checked text beside it."""
@@ -303,28 +315,30 @@ class AnswerChain:
         run = _Run(question, detect_language(question))
         yield from self._understand(run, history)
         sources = self._retrieve(run)
-        yield SourcesFound(run.contexts)
+        yield SourcesFound(run.contexts, excerpts.best_spans(run.query, [c.text for c in run.contexts]))
         if not sources:
             yield from run.refuse("no sources retrieved")
             return
+        retrieved = [src.text for src in sources]
+        sources, passages = self._excerpts(run, sources)
         index = getattr(self.retriever, "lexical_index", None)
-        checker = Checker(sources, self.embeddings, idf=index.idf if index else None, question=run.query)
-        passages = [
-            {"n": src.n, "section": src.section.split(" / ")[-1], "text": checker.usable[src.n] or "…"}
-            for src in sources
-        ]
+        checker = Checker(
+            sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved
+        )
         if self.settings.answer_mode == "claims":
             yield from self._claims(run, sources, passages, checker)
             return
-        raw = yield from self._draft(run, passages)
-        if (not raw or REFUSAL_RE.search(raw)) and len(passages) > 1:
+        prose = _Prose(self, run, checker, sources)
+        yield from prose.feed(self._draft(run, passages))
+        if prose.refused and len(passages) > 1:
             # A small model loses an answer among several passages (often a paraphrased one);
             # asked again with the best-ranked passage alone it finds it. What it then says
             # is checked like any answer, so a near miss is still refused.
             yield Retry("the model found no answer; asking again with the best source alone")
             run.timings["retries"] = 1
-            raw = yield from self._draft(run, passages[:1])
-        yield from self._conclude(run, raw, checker, sources)
+            prose = _Prose(self, run, checker, sources)
+            yield from prose.feed(self._draft(run, passages[:1]))
+        yield from prose.conclude()
 
     # -- structured answers (answer_mode="claims") --------------------------------------------
     def _claims(self, run: _Run, sources: list[Source], passages: list[dict], checker: Checker) -> Iterator[Event]:
@@ -342,7 +356,9 @@ class AnswerChain:
             verdicts, reply = yield from self._claims_draft(run, passages[:1], claim_checker)
         raw = reply.text.strip()
         if not reply.is_claims:  # not JSON (a server that ignores response_format): read it as prose
-            yield from self._conclude(run, raw, checker, sources)
+            prose = _Prose(self, run, checker, sources)
+            yield from (e for e in prose.feed(iter([Draft(raw)])) if not isinstance(e, Draft))
+            yield from prose.conclude()
             return
         dropped = [{"sentence": v.claim.text, "reason": v.reason} for v in verdicts if not v.ok]
         kept = [v for v in verdicts if v.ok]
@@ -426,6 +442,17 @@ class AnswerChain:
         missing = answerability.missing_entities(entities, cited_text)
         return f"the cited sources do not mention {', '.join(missing)}" if missing else None
 
+    def warm(self) -> None:
+        """Load the local model and evaluate the answer prompt's static start (the system prompt)
+        once, so the first question finds it in llama.cpp's prompt cache. A remote model is not called."""
+        from rag.models.local import LocalLlamaChat
+
+        if not isinstance(self.llm, LocalLlamaChat):
+            return
+        system = "answer_claims_system_zh" if self.settings.answer_mode == "claims" else "answer_system_zh"
+        with model_errors():
+            self.llm.invoke([SystemMessage(prompts.render(system)), HumanMessage("资料:")], max_tokens=1)
+
     def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
         for event in self.stream(question, history):
             if isinstance(event, Done):
@@ -433,8 +460,83 @@ class AnswerChain:
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
 
 
-def _sentences(result: CheckResult) -> Iterator[Sentence]:
-    by_n = {c.n: c for c in result.citations}
-    for s in result.sentences:
-        if s.status != "dropped":
-            yield Sentence(join_cited(s.text, s.cited), [by_n[n] for n in s.cited if n in by_n])
+class _Prose:
+    """The model's prose checked sentence by sentence while it is written.
+
+    A sentence is checked as soon as the next one has begun (so its end mark and markers are
+    in) or the reply ends, and shown (``Sentence``) once it passes the citation check and
+    the answer so far addresses the question (``AnswerChain.off_focus``); sentences that
+    pass the check before the answer so far does are held and shown together when it does.
+    A reply whose first sentence says the sources have no answer is a refusal; a later
+    sentence saying so is dropped, and what was already shown stands.
+    """
+
+    def __init__(self, chain: AnswerChain, run: _Run, checker: Checker, sources: list[Source]):
+        self.chain, self.run, self.checker, self.sources = chain, run, checker, sources
+        self.raw = ""
+        self.checked: list = []  # CheckedSentence, in order
+        self.held: list = []  # passed the check, waiting for the answer to address the question
+        self.shown = 0
+        self.refused = False
+
+    def feed(self, draft: Iterator[Event]) -> Iterator[Event]:
+        done = 0
+        for event in draft:
+            yield event
+            self.raw += event.text
+            items = cited_sentences(self.raw)
+            # the last item may still be growing; the others are complete once a word follows them
+            ready = len(items) - 1 if items and re.search(r"\w", items[-1][0]) else 0
+            for item in items[done:ready]:
+                yield from self._sentence(*item)
+            done = max(done, ready)
+            if self.refused:
+                return
+        for item in cited_sentences(self.raw)[done:]:
+            yield from self._sentence(*item)
+        if not self.raw.strip():
+            self.refused = True
+
+    def _sentence(self, sentence: str, cited: list[int], inner: bool) -> Iterator[Event]:
+        if self.refused:
+            return
+        if REFUSAL_RE.search(sentence):
+            if not self.checked:
+                self.refused = True  # the model's answer is that the sources do not have one
+            else:
+                self.checked.append(CheckedSentence(sentence, [], "dropped", "says the sources have no answer"))
+            return
+        t = time.perf_counter()
+        c = self.checker.check_sentence(sentence, cited, inner)
+        self.run.timings["check_s"] = round(self.run.timings.get("check_s", 0) + time.perf_counter() - t, 4)
+        self.checked.append(c)
+        if c.status == "dropped":
+            return
+        self.held.append(c)
+        if self._miss() is None:
+            for c in self.held:
+                self.run.timings.setdefault("first_sentence_s", round(time.perf_counter() - self.run.t0, 4))
+                result = self.checker.assemble([c])
+                yield Sentence(join_cited(c.text, c.cited), result.citations)
+            self.held = []
+
+    def _miss(self) -> str | None:
+        result = self.checker.assemble(self.checked)
+        cited = [src for src in self.sources if src.n in {c.n for c in result.citations}]
+        return self.chain.off_focus(self.run.asked, self.run.translated, result.text, cited, self.run.entities)
+
+    def conclude(self) -> Iterator[Event]:
+        run, raw = self.run, self.raw.strip()
+        if self.refused:
+            yield from run.refuse("the model found no answer in the sources", raw=raw)
+            return
+        result = self.checker.assemble(self.checked)
+        dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
+        if not result.citations:
+            yield from run.refuse("no sentence is supported by the sources", raw=raw, dropped=dropped)
+            return
+        miss = self._miss()
+        if miss:
+            yield from run.refuse(miss, raw=raw, dropped=dropped)
+            return
+        yield self.chain._answered(run, result.text, result.citations, raw, dropped)

@@ -143,13 +143,15 @@ class CheckResult:
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
-    def __init__(self, sources: list[Source], embeddings=None, idf=None, question: str = ""):
+    def __init__(self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = ()):
+        """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
+        a word any of them holds is one the sources could vouch for (see ``_required_terms``)."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
         self.embeddings = embeddings
         self.usable = {s.n: self.usable_text(s) for s in sources}
-        self._context_blob = "".join(self.usable.values())
+        self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
 
     @staticmethod
@@ -253,27 +255,24 @@ class Checker:
 
     # -- the whole answer ---------------------------------------------------------------
     def check(self, answer: str) -> CheckResult:
-        checked: list[CheckedSentence] = []
-        for sentence, cited, inner in cited_sentences(answer):
-            if inner:  # removing the markers would cut words out of the sentence: never shown
-                checked.append(CheckedSentence(sentence, [], "dropped", "citation markers inside the sentence"))
-                continue
-            if looks_injected(sentence):
-                checked.append(CheckedSentence(sentence, [], "dropped", "a directive or a statement about the system"))
-                continue
-            valid = [n for n in cited if n in self.sources]
-            if valid and self.support(sentence, valid) > 0:
-                checked.append(CheckedSentence(sentence, valid, "kept"))
-                continue
-            # Re-point: the single source that supports the sentence best.
-            scored = [(self.support(sentence, [n]), n) for n in self.sources]
-            score, best = max(scored, default=(0.0, None))
-            if score > 0:
-                reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
-                checked.append(CheckedSentence(sentence, [best], "repointed", reason))
-            else:
-                checked.append(CheckedSentence(sentence, [], "dropped", self._why(sentence)))
-        return self._assemble(checked)
+        return self.assemble([self.check_sentence(*item) for item in cited_sentences(answer)])
+
+    def check_sentence(self, sentence: str, cited: list[int], inner: bool = False) -> CheckedSentence:
+        """One answer sentence (markers removed) citing ``cited``: kept, re-pointed or dropped."""
+        if inner:  # removing the markers would cut words out of the sentence: never shown
+            return CheckedSentence(sentence, [], "dropped", "citation markers inside the sentence")
+        if looks_injected(sentence):
+            return CheckedSentence(sentence, [], "dropped", "a directive or a statement about the system")
+        valid = [n for n in cited if n in self.sources]
+        if valid and self.support(sentence, valid) > 0:
+            return CheckedSentence(sentence, valid, "kept")
+        # Re-point: the single source that supports the sentence best.
+        scored = [(self.support(sentence, [n]), n) for n in self.sources]
+        score, best = max(scored, default=(0.0, None))
+        if score > 0:
+            reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
+            return CheckedSentence(sentence, [best], "repointed", reason)
+        return CheckedSentence(sentence, [], "dropped", self._why(sentence))
 
     def _why(self, sentence: str) -> str:
         blob = "".join(self.usable.values())
@@ -282,7 +281,7 @@ class Checker:
             return f"number(s) {', '.join(sorted(missing))} occur in no source"
         return "no source supports it"
 
-    def _assemble(self, checked: list[CheckedSentence]) -> CheckResult:
+    def assemble(self, checked: list[CheckedSentence]) -> CheckResult:
         parts, citations, seen = [], [], set()
         for c in checked:
             if c.status == "dropped":

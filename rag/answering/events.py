@@ -11,7 +11,7 @@ one's JSON form with its ``type`` (the name in snake case), e.g. for server-sent
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from rag.answering.answer import Answer
 from rag.answering.citations import Citation
@@ -53,9 +53,12 @@ class Translated(Event):
 
 @dataclass
 class SourcesFound(Event):
-    """The chunks given to the model, in the order given."""
+    """The retrieved chunks, numbered in this order; ``best``: per chunk, the span (relative to
+    its text) of the sentence that bears most on the question, or None -- shown at once,
+    before the model has read anything."""
 
     contexts: list[Context]
+    best: list = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,7 @@ and wraps calls in ``model_errors()``; see ``registry.py`` for the providers.
 """
 
 from rag.models.errors import model_errors, translate_model_error
-from rag.models.registry import ChatModelRegistry, Provider, registry, structured
+from rag.models.registry import ChatModelRegistry, Provider, registry, structured, token_counter
 
 get_chat_model = registry.get
 parse_spec = registry.parse
@@ -18,5 +18,6 @@ __all__ = [
     "parse_spec",
     "registry",
     "structured",
+    "token_counter",
     "translate_model_error",
 ]

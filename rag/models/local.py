@@ -72,6 +72,11 @@ class LocalLlamaChat(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens}
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's own vocabulary (LangChain's seam for counting)."""
+        llama = _load_llama(self.model_path, self.n_ctx, self.n_threads)
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     def _generate(
         self,
         messages: list[BaseMessage],

@@ -157,3 +157,14 @@ def structured(llm: BaseChatModel, schema: dict) -> BaseChatModel:
     if isinstance(llm, ChatOpenAI):
         return llm.bind(response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}})
     return llm
+
+
+def token_counter(llm: BaseChatModel):
+    """``text -> tokens`` for ``llm``: the local model's own tokenizer, else an estimate close to
+    Qwen's (LangChain's default ``get_num_tokens`` would download a GPT-2 tokenizer)."""
+    from rag.models.local import LocalLlamaChat
+    from rag.text import estimate_tokens
+
+    if isinstance(llm, LocalLlamaChat):
+        return llm.get_num_tokens
+    return estimate_tokens
