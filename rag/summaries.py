@@ -3,9 +3,11 @@
 The section tree comes from ingest (``Document.sections``). A section is
 summarised from *all* of its body chunks, never a top-k retrieval:
 
-* map: each paragraph of the section's own chunks is summarised in ``PER_CHUNK``
-  sentences (so every part of the section is seen and its key numbers and names
-  survive);
+* map: the paragraphs of the section's own chunks, numbered, are summarised in
+  ``PER_CHUNK`` sentences each, as many paragraphs per model call as fit in
+  ``MAP_BATCH_CHARS`` (one call per section for this page); a paragraph that no
+  checked sentence cites is represented by its own key sentence, so every part of
+  the section is seen and its key numbers and names survive;
 * sub-sections contribute their own summaries (the main feature is built from
   its introduction's chunks and its three sub-sections);
 * reduce: when the parts hold more sentences than the length allows
@@ -30,6 +32,7 @@ the story summaries (their first sentences), so it adds no model call.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -52,6 +55,20 @@ from rag.text import MARK_RE, join_cited, mark_numbers, numbers, renumber_marks,
 
 LENGTHS = {"short": 3, "standard": 8, "long": 14}  # sentences kept without a reduce (+1 per sub-section)
 PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each paragraph in the map step
+MAP_BATCH_CHARS = 1800  # paragraphs summarised by one model call (~1,100 prompt tokens)
+
+
+def _batches(pieces: list, limit: int) -> list[list]:
+    """Consecutive pieces grouped so each group's text fits in ``limit`` characters (one at least)."""
+    out: list[list] = []
+    size = 0
+    for p in pieces:
+        if not out or size + len(p.text) > limit:
+            out.append([])
+            size = 0
+        out[-1].append(p)
+        size += len(p.text)
+    return out
 
 
 @dataclass
@@ -229,8 +246,9 @@ class Summarizer:
         numbering = {s.chunk_id: s.n for s in sources}
         children = [p for p in self.section_paths(doc_id) if len(p) == len(path) + 1 and p[: len(path)] == path]
         regenerated, dropped = False, []
-        # map: every paragraph of the section itself (a chunk may hold several), one call each,
-        # so no part of it is skipped; quotes keep exact offsets through the chunk's start
+        # map: the paragraphs of the section itself (a chunk may hold several), numbered, in as few
+        # calls as MAP_BATCH_CHARS allows; a paragraph no checked sentence cites is represented by
+        # its own key sentence, so no part is skipped; quotes keep exact offsets through the chunk's start
         parts: list[tuple[str, list[Citation]]] = []
         own = [s for s in sources if tuple(s.section.split(SECTION_SEP)) == path]
         pieces = [
@@ -238,16 +256,19 @@ class Summarizer:
             for s in own
             for m in re.finditer(r"[^\n]+", s.text)
         ]
-        for piece in pieces:
-            result, regen, drop = self._summarise_chunks(title, [piece], PER_CHUNK[length], lang)
+        for batch in _batches(pieces, MAP_BATCH_CHARS):
+            numbered = [dataclasses.replace(p, n=i) for i, p in enumerate(batch, 1)]
+            result, regen, drop = self._summarise_chunks(title, numbered, PER_CHUNK[length] * len(batch), lang)
             regenerated |= regen
             dropped += drop
-            if not result.citations and lang == "zh":  # nothing generated survived: quote the source
-                text, citation = _key_sentence(piece)
-                dropped.append({"sentence": "(paragraph)", "reason": "no generated sentence passed; source sentence used"})
-                parts.append(_renumber(text, [citation], numbering))
-                continue
-            parts.append(_renumber(result.text, result.citations, numbering))
+            if result.citations:
+                parts.append(_renumber(result.text, result.citations, numbering))
+            covered = {c.n for c in result.citations}
+            for piece in numbered:
+                if piece.n not in covered and lang == "zh":  # no checked sentence for it: quote the source
+                    text, citation = _key_sentence(piece)
+                    dropped.append({"sentence": "(paragraph)", "reason": "no generated sentence passed; source sentence used"})
+                    parts.append(_renumber(text, [citation], numbering))
         # sub-sections contribute their own (cached) summaries
         for child in children:
             sub = self.section(doc_id, child, length, lang, refresh)
