@@ -211,13 +211,14 @@ class Summarizer:
         dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
         return result, regenerated, dropped
 
-    def _summarise_chunks(self, title: str, sources: list[Source], sentences: int, lang: str):
+    def _summarise_chunks(self, title: str, sources: list[Source], sentences: int, lang: str, per_passage: int = 0):
         system = SystemMessage(prompts.render(f"summary_system_{lang}"))
 
         def build(notes: str) -> list:
             passages = [{"n": s.n, "text": Checker.usable_text(s) or "…"} for s in sources]
             user = prompts.render(
-                "summary_user", section=title, passages=passages, notes=notes, sentences=sentences, lang=lang
+                "summary_user", section=title, passages=passages, notes=notes, sentences=sentences, lang=lang,
+                per_passage=per_passage,
             )
             return [system, HumanMessage(user)]
 
@@ -258,7 +259,9 @@ class Summarizer:
         ]
         for batch in _batches(pieces, MAP_BATCH_CHARS):
             numbered = [dataclasses.replace(p, n=i) for i, p in enumerate(batch, 1)]
-            result, regen, drop = self._summarise_chunks(title, numbered, PER_CHUNK[length] * len(batch), lang)
+            result, regen, drop = self._summarise_chunks(
+                title, numbered, PER_CHUNK[length] * len(batch), lang, per_passage=PER_CHUNK[length]
+            )
             regenerated |= regen
             dropped += drop
             if result.citations:
