@@ -1,7 +1,7 @@
 """Answer benchmark: quality, model work and speed of the full chain with the default model.
 
 Usage: .venv/bin/python bench/answer.py [--set QUESTIONS.jsonl:CORPUS_DIR ...] [--limit N]
-       [--json PATH]
+       [--language zh|en] [--json PATH]      (settings from RAG_* variables, e.g. RAG_CROSS_LINGUAL)
 
 Default sets: the two test splits, each over its own corpus in a fresh temporary store
 (``article.test`` over ``data/``, ``news.test`` over ``eval/corpora/news``). Questions go
@@ -39,6 +39,7 @@ from rag.eval.runner import answer_record
 from rag.ingest import ingest
 from rag.models import get_chat_model
 from rag.settings import Settings
+from rag.text import detect_language
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = [
@@ -67,8 +68,9 @@ def bare_prompt_speed(model) -> float | None:
     return round(speed, 1)
 
 
-def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int) -> list[dict]:
-    questions = load_questions(questions_path)[: limit or None]
+def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, language: str | None = None) -> list[dict]:
+    questions = [q for q in load_questions(questions_path) if language is None or detect_language(q.question) == language]
+    questions = questions[: limit or None]
     with tempfile.TemporaryDirectory() as tmp:
         settings = base.model_copy(update={"data_dir": Path(tmp)})
         os.makedirs(settings.models_dir, exist_ok=True)
@@ -105,6 +107,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", dest="sets", metavar="QUESTIONS:CORPUS",
                     help="a question set and the corpus it is about (repeatable; default: both test splits)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
+    ap.add_argument("--language", choices=["zh", "en"], help="only the questions in this language")
     ap.add_argument("--json", type=Path, help="also write the figures and every result here")
     args = ap.parse_args()
 
@@ -114,7 +117,7 @@ def main() -> None:
     results = []
     for spec in args.sets or DEFAULT_SETS:
         questions, corpus = spec.rsplit(":", 1)
-        results += run_set(Path(questions), Path(corpus), base, args.limit)
+        results += run_set(Path(questions), Path(corpus), base, args.limit, args.language)
     speed_after = bare_prompt_speed(model)
 
     summary = summarize_answers(results, base.context_chars)

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     # "prose": the model writes sentences with [n] markers, checked sentence by sentence;
     # "claims": it returns JSON claims with verbatim quotes, each checked whole (rag.answering.claims)
     answer_mode: Literal["prose", "claims"] = "prose"
+    # a question in another language than the sources: "translate" it, answer in the sources'
+    # language and translate the checked answer back (3 model calls), or answer it "direct"ly
+    # in its own language from the multilingual retrieval (1 call; bench/answer.py compares them)
+    cross_lingual: Literal["translate", "direct"] = "translate"
     max_question_chars: int = 1000  # longer questions are refused with a clear error
 
     # The web UI.

@@ -240,6 +240,9 @@ class AnswerChain:
         run.asked = pinyin_names.annotate(run.query, [(en, zh) for en, zh, _ in found])
         # a name in most chunks (the city the whole page is about) says nothing about one chunk
         run.entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
+        run.query = run.asked
+        if self.settings.cross_lingual == "direct":  # retrieved as asked, answered in its language
+            return
         translated = self.translate_question(run.asked, run)
         run.query = run.asked
         if translated != run.asked:  # else: no usable translation, answer in the question's language
