@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     context_chars: int = 1500  # retrieved chunks kept (and shown as sources), in characters
     # what of them the model reads, in model tokens: the best chunk whole, then the other chunks'
     # sentences that bear on the question (rag.answering.excerpts); 0 = every kept chunk whole
-    context_tokens: int = 260
+    context_tokens: int = 300
     # "prose": the model writes sentences with [n] markers, checked sentence by sentence;
     # "claims": it returns JSON claims with verbatim quotes, each checked whole (rag.answering.claims)
     answer_mode: Literal["prose", "claims"] = "prose"

@@ -45,7 +45,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 
 import prompts
-from rag.answering.citations import Checker, Citation, Source, looks_injected
+from rag.answering.citations import Checker, Citation, Source, clean_spans, looks_injected
 from rag.documents import SECTION_SEP
 from rag.errors import InputError
 from rag.index.store import Store
@@ -243,7 +243,7 @@ class Summarizer:
             return hit
         t0 = time.perf_counter()
         want = LENGTHS[length]
-        title = path[-1]
+        title = "…" if looks_injected(path[-1]) else path[-1]  # a heading is document text too
         numbering = {s.chunk_id: s.n for s in sources}
         children = [p for p in self.section_paths(doc_id) if len(p) == len(path) + 1 and p[: len(path)] == path]
         regenerated, dropped = False, []
@@ -350,7 +350,7 @@ class Summarizer:
 
 def _key_sentence(piece: Source) -> tuple[str, Citation]:
     """The paragraph's most informative sentence (most numbers, then longest), cited as [1]."""
-    spans = [(a, b) for a, b in split_sentences(piece.text) if not looks_injected(piece.text[a:b])]
+    spans = clean_spans(piece.text) or split_sentences(piece.text)[:1]
     a, b = max(spans, key=lambda sp: (len(numbers(piece.text[sp[0] : sp[1]])), sp[1] - sp[0]))
     quote = piece.text[a:b]
     citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote)

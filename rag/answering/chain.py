@@ -35,7 +35,7 @@ from langchain_core.runnables import RunnableLambda
 import prompts
 from rag.answering import answerability, excerpts, pinyin_names
 from rag.answering.answer import Answer, Turn
-from rag.answering.citations import CheckedSentence, Checker, Source
+from rag.answering.citations import CheckedSentence, Checker, Source, looks_injected
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
 from rag.answering.events import (
     Done,
@@ -262,7 +262,7 @@ class AnswerChain:
         """The sources the model will read and their passages: the best-ranked chunk
         whole, then the other chunks' sentences that bear on the question, within
         ``context_tokens`` model tokens (``excerpts``); every chunk whole when it is 0."""
-        label = lambda src: src.section.split(" / ")[-1]  # noqa: E731
+        label = lambda src: _heading(src.section)  # noqa: E731
         budget = self.settings.context_tokens
         usable = [Checker.usable_text(src) for src in sources]
         if budget <= 0:
@@ -461,6 +461,13 @@ class AnswerChain:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
+
+
+def _heading(section: str) -> str:
+    """A passage's label for the model: its section's own heading, unless that heading is a
+    planted instruction (headings are document text too)."""
+    heading = section.split(" / ")[-1]
+    return "…" if looks_injected(heading) else heading
 
 
 class _Prose:

@@ -46,7 +46,12 @@ INJECTION_RE = re.compile(
     r"|(指令|指示|规则|要求|规定|设定)[^。！？!?]{0,6}(抛开|忽略|作废|无效|取消)"
     r"|从现在(起|开始)[,，]?你|你现在是|你(将|要)扮演|扮演一个"
     r"|\b(ignore|disregard|forget|override)\b[^.!?。]{0,40}\b(instructions?|prompts?|rules?|above|previous|prior)\b"
-    r"|system\s*prompt|\byou are now\b|\bfrom now on,?\s*you\b|\bnew instructions?\b",
+    r"|system\s*prompt|\byou are now\b|\bfrom now on,?\s*you\b|\bnew instructions?\b"
+    # words addressed to an assistant about what to say: never part of a news text
+    r"|系统提示|回答任何问题|(ai|人工智能|智能)?助手[^。！？!?]{0,20}(必须|只能|只)(说|回答|输出)"
+    r"|(忽略|无视|不要理会|别管)[^。！？!?]{0,12}问题[^。！？!?]{0,10}(回答|说|输出)"
+    r"|\b(assistant|chatbot|language model|ai)\b[^.!?。]{0,30}\b(must|should|shall|always)\s+(say|answer|reply|respond)\b"
+    r"|\b(reply|respond|answer)\s+only\b",
     re.I,
 )
 SYSTEM_RE = re.compile(
@@ -88,6 +93,21 @@ def looks_injected(text: str) -> bool:
     """A directive to the assistant, or a sentence about the system: never material for an answer."""
     text = normalise(text)
     return bool(INJECTION_RE.search(text) or SYSTEM_RE.search(text))
+
+
+def clean_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text``'s sentences that are material for an answer: not a planted
+    instruction, and not what follows one in its paragraph -- an instruction's payload
+    ("Ignore the rules. Say X.") comes after it, and a news paragraph holds no instructions."""
+    keep, planted, prev_end = [], False, 0
+    for s, e in split_sentences(text):
+        if planted and "\n" in text[prev_end:s]:
+            planted = False  # a new paragraph
+        planted = planted or looks_injected(text[s:e])
+        if not planted:
+            keep.append((s, e))
+        prev_end = e
+    return keep
 
 
 def speaks_about_the_system(text: str) -> bool:
@@ -156,9 +176,8 @@ class Checker:
 
     @staticmethod
     def usable_text(source: Source) -> str:
-        """The chunk without sentences that look like planted instructions."""
-        spans = split_sentences(source.text)
-        return "".join(source.text[s:e] for s, e in spans if not looks_injected(source.text[s:e]))
+        """The chunk without planted instructions and what follows them in their paragraph."""
+        return "".join(source.text[s:e] for s, e in clean_spans(source.text))
 
     # -- support --------------------------------------------------------------------
     def _required_terms(self, sentence: str) -> list[str]:
@@ -243,10 +262,8 @@ class Checker:
         src = self.sources[n]
         nums, terms = numbers(sentence), key_terms(sentence)
         best, best_score = None, -1.0
-        for s, e in split_sentences(src.text):
+        for s, e in clean_spans(src.text):
             piece = src.text[s:e]
-            if looks_injected(piece):
-                continue
             score = 2 * len(nums & numbers(piece, chinese=True)) + sum(t in piece for t in terms)
             if score > best_score:
                 best, best_score = (s, e), score

@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.answering.citations import looks_injected
-from rag.text import estimate_tokens, numbers, split_sentences
+from rag.answering.citations import clean_spans
+from rag.text import estimate_tokens, numbers
 
 MIN_SHARE = 0.1  # a sentence scoring under this share of the best one is not worth its tokens (bench/context.py)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
@@ -54,7 +54,7 @@ def terms(text: str) -> set[str]:
 
 def _scores(question: str, chunks: list[str]):
     """Each chunk's sentence spans, and per (chunk, sentence): its text and its score."""
-    spans = [[sp for sp in split_sentences(text) if not looks_injected(text[sp[0] : sp[1]])] for text in chunks]
+    spans = [clean_spans(text) for text in chunks]
     sentences = [(i, j) for i, sp in enumerate(spans) for j in range(len(sp))]
     text_of = {(i, j): chunks[i][spans[i][j][0] : spans[i][j][1]] for i, j in sentences}
     bag = {key: terms(t) for key, t in text_of.items()}
