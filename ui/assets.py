@@ -73,7 +73,6 @@ a.cite:hover { background: var(--color-accent-soft); }
 .refusal-text { color: var(--body-text-color-subdued); }
 .refusal-why { color: var(--body-text-color-subdued); font-size: 0.8em; margin-top: 0.3em; }
 .dropped { font-size: 0.8em; color: var(--body-text-color-subdued); margin-top: 4px; }
-.streaming { color: var(--body-text-color-subdued); white-space: pre-wrap; }
 .caret { animation: blink 1s steps(2) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
 .pending { font-size: 0.8em; color: var(--body-text-color-subdued); font-style: italic; }
