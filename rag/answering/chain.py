@@ -48,6 +48,7 @@ from rag.answering.events import (
     SourcesFound,
     Translated,
 )
+from rag.documents import SECTION_SEP
 from rag.errors import InputError
 from rag.index.retriever import Context, within_budget
 from rag.models import model_errors, structured, token_counter
@@ -172,13 +173,15 @@ class AnswerChain:
     def _stream_model(self, messages: list, run: _Run, kind: str, model=None) -> Iterator[str]:
         """The model's reply piece by piece; the call is recorded on ``run`` when it ends."""
         t, chunks, pieces = time.perf_counter(), [], []
-        with model_errors():
-            for chunk in (model or self._generate).stream(messages):
-                chunks.append(chunk)
-                text = _message_text(chunk)
-                pieces.append(text)
-                yield text
-        run.record(kind, messages, "".join(pieces).strip(), chunks, time.perf_counter() - t)
+        try:
+            with model_errors():
+                for chunk in (model or self._generate).stream(messages):
+                    chunks.append(chunk)
+                    text = _message_text(chunk)
+                    pieces.append(text)
+                    yield text
+        finally:  # also when the reader stops early (a refusal needs no more of the reply)
+            run.record(kind, messages, "".join(pieces).strip(), chunks, time.perf_counter() - t)
 
     def _complete(self, prompt: str, run: _Run, kind: str) -> str:
         t = time.perf_counter()
@@ -244,7 +247,6 @@ class AnswerChain:
         if self.settings.cross_lingual == "direct":  # retrieved as asked, answered in its language
             return
         translated = self.translate_question(run.asked, run)
-        run.query = run.asked
         if translated != run.asked:  # else: no usable translation, answer in the question's language
             run.translated = translated
             run.query = f"{translated}\n{run.asked}"
@@ -466,7 +468,7 @@ class AnswerChain:
 def _heading(section: str) -> str:
     """A passage's label for the model: its section's own heading, unless that heading is a
     planted instruction (headings are document text too)."""
-    heading = section.split(" / ")[-1]
+    heading = section.split(SECTION_SEP)[-1]
     return "…" if looks_injected(heading) else heading
 
 
@@ -486,7 +488,6 @@ class _Prose:
         self.raw = ""
         self.checked: list = []  # CheckedSentence, in order
         self.held: list = []  # passed the check, waiting for the answer to address the question
-        self.shown = 0
         self.refused = False
 
     def feed(self, draft: Iterator[Event]) -> Iterator[Event]:
@@ -530,8 +531,8 @@ class _Prose:
                 yield Sentence(join_cited(c.text, c.cited), result.citations)
             self.held = []
 
-    def _miss(self) -> str | None:
-        result = self.checker.assemble(self.checked)
+    def _miss(self, result=None) -> str | None:
+        result = result or self.checker.assemble(self.checked)
         cited = [src for src in self.sources if src.n in {c.n for c in result.citations}]
         return self.chain.off_focus(self.run.asked, self.run.translated, result.text, cited, self.run.entities)
 
@@ -545,7 +546,7 @@ class _Prose:
         if not result.citations:
             yield from run.refuse("no sentence is supported by the sources", raw=raw, dropped=dropped)
             return
-        miss = self._miss()
+        miss = self._miss(result)
         if miss:
             yield from run.refuse(miss, raw=raw, dropped=dropped)
             return

@@ -26,6 +26,7 @@ from langchain_core.language_models import BaseChatModel
 
 from rag.errors import ConfigError
 from rag.settings import Settings, get_settings
+from rag.text import estimate_tokens
 
 Factory = Callable[[str, Settings, dict[str, Any]], BaseChatModel]
 
@@ -163,7 +164,6 @@ def token_counter(llm: BaseChatModel):
     """``text -> tokens`` for ``llm``: the local model's own tokenizer, else an estimate close to
     Qwen's (LangChain's default ``get_num_tokens`` would download a GPT-2 tokenizer)."""
     from rag.models.local import LocalLlamaChat
-    from rag.text import estimate_tokens
 
     if isinstance(llm, LocalLlamaChat):
         return llm.get_num_tokens
