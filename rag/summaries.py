@@ -51,7 +51,7 @@ from rag.errors import InputError
 from rag.index.store import Store
 from rag.models import model_errors
 from rag.settings import Settings, get_settings
-from rag.text import MARK_RE, join_cited, mark_numbers, numbers, renumber_marks, split_cited, split_sentences
+from rag.text import MARK_RE, join_cited, mark_numbers, numbers, renumber_marks, split_cited
 
 LENGTHS = {"short": 3, "standard": 8, "long": 14}  # sentences kept without a reduce (+1 per sub-section)
 PER_CHUNK = {"short": 1, "standard": 2, "long": 3}  # sentences asked of each paragraph in the map step
@@ -268,8 +268,9 @@ class Summarizer:
                 parts.append(_renumber(result.text, result.citations, numbering))
             covered = {c.n for c in result.citations}
             for piece in numbered:
-                if piece.n not in covered and lang == "zh":  # no checked sentence for it: quote the source
-                    text, citation = _key_sentence(piece)
+                key = _key_sentence(piece) if piece.n not in covered and lang == "zh" else None
+                if key:  # no checked sentence for it: quote the source
+                    text, citation = key
                     dropped.append({"sentence": "(paragraph)", "reason": "no generated sentence passed; source sentence used"})
                     parts.append(_renumber(text, [citation], numbering))
         # sub-sections contribute their own (cached) summaries
@@ -348,9 +349,12 @@ class Summarizer:
         return ordered + [self.document(doc_id, stories, lang)]
 
 
-def _key_sentence(piece: Source) -> tuple[str, Citation]:
-    """The paragraph's most informative sentence (most numbers, then longest), cited as [1]."""
-    spans = clean_spans(piece.text) or split_sentences(piece.text)[:1]
+def _key_sentence(piece: Source) -> tuple[str, Citation] | None:
+    """The paragraph's most informative sentence (most numbers, then longest), cited as [1];
+    None when the paragraph is all planted instructions."""
+    spans = clean_spans(piece.text)
+    if not spans:
+        return None
     a, b = max(spans, key=lambda sp: (len(numbers(piece.text[sp[0] : sp[1]])), sp[1] - sp[0]))
     quote = piece.text[a:b]
     citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote)
