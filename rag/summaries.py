@@ -268,9 +268,9 @@ class Summarizer:
                 parts.append(_renumber(result.text, result.citations, numbering))
             covered = {c.n for c in result.citations}
             for piece in numbered:
-                key = _key_sentence(piece) if piece.n not in covered and lang == "zh" else None
-                if key:  # no checked sentence for it: quote the source
-                    text, citation = key
+                quoted = _key_sentence(piece) if piece.n not in covered and lang == "zh" else None
+                if quoted:  # no checked sentence for it: quote the source
+                    text, citation = quoted
                     dropped.append({"sentence": "(paragraph)", "reason": "no generated sentence passed; source sentence used"})
                     parts.append(_renumber(text, [citation], numbering))
         # sub-sections contribute their own (cached) summaries
