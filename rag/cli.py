@@ -73,7 +73,7 @@ def prepare():
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .md). Default: the bundled corpus.")] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the store and ingest from scratch.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Build a new store from just these files, beside the live one; it replaces the live store only once complete.")] = False,
 ):
     """Clean, chunk and embed documents into Chroma and the BM25 index (incremental)."""
     from rag.ingest import ingest as run_ingest
@@ -103,6 +103,8 @@ def search(
 
     retriever = HybridRetriever.from_settings(_settings(), k=k, mode=mode, doc_id=doc)
     results = [Context.from_document(d).to_dict() for d in retriever.invoke(query)]
+    if retriever.warning:
+        console.print(f"[yellow]warning: {shown(retriever.warning)}[/yellow]", highlight=False)
     if as_json:
         out.print_json(json.dumps(results, ensure_ascii=False))
         return
@@ -138,7 +140,9 @@ def _run_question(chain, question: str, history, stream: bool):
     for event in chain.stream(question, history):
         if isinstance(event, Rewritten):
             out.print(f"[dim]standalone question: {shown(event.text)}[/dim]", highlight=False)
-        elif isinstance(event, SourcesFound) and stream:
+        elif isinstance(event, SourcesFound) and event.warning:
+            console.print(f"[yellow]warning: {shown(event.warning)}[/yellow]", highlight=False)
+        if isinstance(event, SourcesFound) and stream:
             for n, (c, best) in enumerate(zip(event.contexts, event.best), 1):
                 line = c.text[best[0] : best[1]] if best else c.text[:60]
                 out.print(f"[dim]\\[{n}] {shown(c.section.split(' / ')[-1])}: {shown(line)}[/dim]", highlight=False)

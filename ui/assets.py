@@ -83,6 +83,7 @@ a.cite:hover { background: var(--color-accent-soft); }
   border-radius: 4px; }
 #sources { max-height: 640px; overflow-y: auto; padding-right: 4px; }
 .sources-empty { color: var(--body-text-color-subdued); font-size: 0.9em; padding: 8px; }
+.store-warning { border-left: 3px solid #d97706; background: #fffbeb; color: #78350f; padding: 6px 8px; margin-bottom: 8px; font-size: 0.9em; }
 .card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
   margin: 0 0 8px 0; background: var(--background-fill-primary); scroll-margin: 80px;
   transition: box-shadow 0.3s, border-color 0.3s; }

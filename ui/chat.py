@@ -89,6 +89,8 @@ def render_sources(turns: list[dict], lang: str, live: dict | None = None) -> st
     else:
         current = None
     parts = []
+    if current and current.get("warning"):
+        parts.append(f'<div class="store-warning">⚠ {esc(current["warning"])}</div>')
     if current and current.get("contexts"):
         parts.append(cards_html(current["contexts"], current.get("citations", []), lang, "src-", current.get("best", ())))
     elif live is None:
@@ -150,7 +152,10 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
                     translated = event.text
                 yield frame(bubble(searching=True)), gr.skip(), turns, gr.skip(), gr.skip(), ""
             elif isinstance(event, SourcesFound):
-                live = {"contexts": [c.to_dict() for c in event.contexts], "citations": [], "best": event.best}
+                live = {
+                    "contexts": [c.to_dict() for c in event.contexts], "citations": [], "best": event.best,
+                    "warning": event.warning,
+                }
                 yield (
                     frame(bubble()), render_sources(turns, lang, live),
                     turns, gr.skip(), debug_table(live["contexts"], [], lang), "",

@@ -27,6 +27,7 @@ class Answer:
     # translation can garble names, so it is shown too)
     source_text: str | None = None
     usage: list[dict] = field(default_factory=list)  # per model call: kind, tokens, seconds
+    warning: str | None = None  # the store was mid-ingest or left partial when this was answered
 
     @property
     def display_text(self) -> str:
@@ -48,6 +49,7 @@ class Answer:
             "dropped": self.dropped,
             "timings": self.timings,
             "model_usage": self.usage,
+            "warning": self.warning,
         }
 
 

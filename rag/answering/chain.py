@@ -100,6 +100,7 @@ class _Run:
     entities: list[str] = field(default_factory=list)  # names the cited chunks must mention
     contexts: list[Context] = field(default_factory=list)
     usage: list[dict] = field(default_factory=list)  # one row per model call: tokens and seconds
+    warning: str | None = None  # about the store read (mid-ingest, left partial by a crash)
 
     def mark(self, key: str, since: float | None = None) -> None:
         self.timings[key] = round(time.perf_counter() - (self.t0 if since is None else since), 4)
@@ -139,6 +140,7 @@ class _Run:
                 contexts=self.contexts, rewritten_question=self.rewritten, translated_question=self.translated,
                 language=self.lang, raw_answer=raw, dropped=list(dropped), refusal_reason=reason,
                 timings=self.timings, model_calls=self.calls, source_text=source_text, usage=self.usage,
+                warning=self.warning,
             )
         )
 
@@ -258,6 +260,7 @@ class AnswerChain:
         docs = docs[: len(within_budget([d.page_content for d in docs], self.settings.context_chars))]
         run.mark("retrieve_s", since=t)
         run.contexts = [Context.from_document(d) for d in docs]
+        run.warning = getattr(self.retriever, "warning", None)
         return [Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end) for i, c in enumerate(run.contexts, 1)]
 
     def _excerpts(self, run: _Run, sources: list[Source]) -> tuple[list[Source], list[dict]]:
@@ -320,7 +323,7 @@ class AnswerChain:
         run = _Run(question, detect_language(question))
         yield from self._understand(run, history)
         sources = self._retrieve(run)
-        yield SourcesFound(run.contexts, excerpts.best_spans(run.query, [c.text for c in run.contexts]))
+        yield SourcesFound(run.contexts, excerpts.best_spans(run.query, [c.text for c in run.contexts]), run.warning)
         if not sources:
             yield from run.refuse("no sources retrieved")
             return

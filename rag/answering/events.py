@@ -55,10 +55,11 @@ class Translated(Event):
 class SourcesFound(Event):
     """The retrieved chunks, numbered in this order; ``best``: per chunk, the span (relative to
     its text) of the sentence that bears most on the question, or None -- shown at once,
-    before the model has read anything."""
+    before the model has read anything; ``warning``: the store is mid-ingest or was left partial."""
 
     contexts: list[Context]
     best: list = field(default_factory=list)
+    warning: str | None = None
 
 
 @dataclass

@@ -6,6 +6,10 @@ LangChain ``Document``s whose metadata carries the chunk id, document id,
 section, offsets, the fused ``score`` and both component ranks (``bm25_rank``,
 ``dense_rank``; ``None`` when that half did not find it). ``mode`` switches to
 BM25-only or dense-only for benchmarks and debugging.
+
+Before each query the store is refreshed (``Store.refresh``): documents another process
+ingested are found by both halves without a restart, and ``warning`` says when the store is
+being written or was left partial by a crash.
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ class HybridRetriever(BaseRetriever):
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     doc_id: str | None = None
     lexical_index: LexicalIndex | None = None
+    stamp: tuple | None = None  # the store's (live, stamp) when ``lexical_index`` was loaded
+    warning: str | None = None  # about the store the last query read (mid-ingest, left partial)
 
     @classmethod
     def from_settings(cls, settings, store: Store | None = None, **kw) -> HybridRetriever:
@@ -86,17 +92,30 @@ class HybridRetriever(BaseRetriever):
             )
         params = dict(k=settings.top_k, candidates=settings.candidates, rrf_k=settings.rrf_k)
         params.update(kw)
-        return cls(store=store, embeddings=get_embeddings(settings=settings), lexical_index=store.lexical(), **params)
+        stamp = store.refresh()
+        return cls(
+            store=store, embeddings=get_embeddings(settings=settings), lexical_index=store.lexical(), stamp=stamp,
+            **params,
+        )
+
+    def sync(self) -> None:
+        """Follow writes by other processes: reload the BM25 index when the store changed."""
+        stamp = self.store.refresh()
+        if stamp != self.stamp or self.lexical_index is None:
+            self.lexical_index = self.store.lexical()
+            self.stamp = stamp
+        self.warning = self.store.status().warning
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None
     ) -> list[LCDocument]:
         if not query.strip():
             return []
+        self.sync()
         ranks: dict[str, dict[str, int]] = {}
         texts: dict[str, tuple[str, dict]] = {}
         if self.mode in ("hybrid", "bm25"):
-            index = self.lexical_index or self.store.lexical()
+            index = self.lexical_index
             hits = index.search(query, self.candidates * (3 if self.doc_id else 1))
             if self.doc_id:
                 meta = self.store.get_chunks([h[0] for h in hits])

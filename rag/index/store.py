@@ -11,6 +11,10 @@
   lets several app processes share one Chroma server.
 * The BM25 index lives under ``data_dir/lexical/<name>`` with a fingerprint of the
   chunk ids it covers; a stale or missing index is rebuilt from Chroma on load.
+* Which collections are live, which documents are complete and who is writing is the
+  manifest (``rag.index.manifest``): readers call ``refresh()`` before each query, which reopens
+  the embedded client when another process wrote (its vector segment is loaded once per client)
+  and re-resolves the live generation after a rebuild.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
+from contextlib import contextmanager
 from functools import cached_property, partial
 
 from rag.documents import Chunk, Document, Paragraph, Section
 from rag.errors import ModelMismatchError, StoreError
 from rag.index.lexical import LexicalIndex
+from rag.index.manifest import DELETING, WRITING, StoreStatus, new_stamp, writer_active, writer_lock
 from rag.settings import Settings
 
 BATCH = 500
@@ -47,8 +54,10 @@ def document_from_json(data: str) -> Document:
 
 
 class Store:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, generation: str | None = None):
         self.settings = settings
+        self._generation = generation  # a fixed chunk collection: a rebuild's new generation
+        self._seen: tuple | None = None  # (live, stamp) of the catalog when this object last looked
 
     # -- connection -------------------------------------------------------------------
     @cached_property
@@ -85,20 +94,119 @@ class Store:
             "hnsw:space": "cosine",
         }
 
+    # -- the manifest's head: live generation, stamp, dirty flag -------------------------------
+    @property
+    def base(self) -> str:
+        return self.settings.collection
+
+    @property
+    def lock_path(self):
+        return self.settings.data_dir / "locks" / f"{self.base}.lock"
+
+    def _catalog_meta(self) -> dict:
+        import chromadb.errors
+
+        def read():
+            try:
+                return dict(self.client.get_collection(self.base + "_catalog", embedding_function=None).metadata or {})
+            except chromadb.errors.NotFoundError:
+                return {}
+
+        return self._call(read)
+
+    @cached_property
+    def live_name(self) -> str:
+        """The chunk collection queries read (its documents live in ``<live_name>_docs``)."""
+        if self._generation:
+            return self._generation
+        meta = self._catalog_meta()
+        self._seen = (meta.get("live") or self.base, meta.get("stamp"))
+        return self._seen[0]
+
+    def refresh(self) -> tuple:
+        """Look at the catalog again; when another writer changed the store since this object last
+        looked, reopen (the embedded client keeps the vectors it loaded) and re-resolve the live
+        generation. Returns the (live, stamp) pair, which changes with every write."""
+        meta = self._catalog_meta()
+        seen = (meta.get("live") or self.base, meta.get("stamp"))
+        if self._seen is not None and seen != self._seen:
+            self._reopen()
+        self._seen = seen
+        return seen
+
+    def _reopen(self) -> None:
+        for name in ("chunks", "docs", "live_name") + (() if self.settings.chroma_host else ("client",)):
+            self.__dict__.pop(name, None)
+        if not self.settings.chroma_host:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # the next client gets a fresh system (and vectors)
+
+    def _write_catalog(self, live: str, dirty: bool) -> None:
+        stamp = new_stamp()
+        meta = {"live": live, "stamp": stamp, "dirty": dirty}
+        self._call(lambda: self.client.get_or_create_collection(self.base + "_catalog", embedding_function=None).modify(metadata=meta))
+        self._seen = (live, stamp)
+
+    @contextmanager
+    def writing(self, on_wait=None):
+        """Hold the writer lock; the catalog is dirty until the body ends with every document complete."""
+        with writer_lock(self.lock_path, on_wait):
+            self.refresh()
+            self._write_catalog(self.live_name, dirty=True)
+            try:
+                yield
+            finally:
+                try:
+                    self._write_catalog(self.live_name, dirty=bool(self.incomplete_documents()))
+                except StoreError:
+                    pass  # the store went away mid-write: it stays marked dirty
+
+    def status(self) -> StoreStatus:
+        """Whether a query reads a store that is being written, or was left partial by a crash."""
+        if not self._catalog_meta().get("dirty"):
+            return StoreStatus()
+        return StoreStatus(sorted(self.incomplete_documents()), writer_active(self.lock_path))
+
+    # -- generations (``--rebuild`` builds beside the live store) ------------------------------
+    def beside(self) -> Store:
+        """An empty new generation of this store, not seen by queries until ``go_live``."""
+        return Store(self.settings, generation=f"{self.base}.{new_stamp()[:8]}")
+
+    def go_live(self, new: Store) -> None:
+        """Point queries at ``new`` (one catalog write), then drop the generation it replaces."""
+        old = self.live_name
+        self._write_catalog(new.live_name, dirty=False)
+        for name in ("chunks", "docs", "live_name"):
+            self.__dict__.pop(name, None)
+        self.drop_generation(old)
+
+    def stale_generations(self) -> list[str]:
+        """Generations left by a rebuild that did not finish (or the one a rebuild replaced)."""
+        names = [c if isinstance(c, str) else c.name for c in self._call(self.client.list_collections)]
+        gens = {n.removesuffix("_docs") for n in names}
+        return sorted(g for g in gens if (g == self.base or g.startswith(self.base + ".")) and g != self.live_name)
+
+    def drop_generation(self, name: str) -> None:
+        for coll in (name, name + "_docs"):
+            try:
+                self.client.delete_collection(coll)
+            except Exception:  # noqa: BLE001 - already gone is fine
+                pass
+        shutil.rmtree(self.settings.lexical_dir / name, ignore_errors=True)
+
     @cached_property
     def chunks(self):
         return self._call(
             lambda: self.client.get_or_create_collection(
-                self.settings.collection, metadata=self._wanted_metadata(), embedding_function=None
+                self.live_name, metadata=self._wanted_metadata(), embedding_function=None
             )
         )
 
     @cached_property
     def docs(self):
         return self._call(
-            lambda: self.client.get_or_create_collection(
-                self.settings.collection + "_docs", embedding_function=None
-            )
+            lambda: self.client.get_or_create_collection(self.live_name + "_docs", embedding_function=None)
         )
 
     def _call(self, fn):
@@ -125,19 +233,6 @@ class Store:
                 hint="re-ingest with `rag ingest --rebuild` to use the new settings, or set "
                 f"RAG_EMBED_MODEL={have.get('embed_model')!r} to query the existing store",
             )
-
-    def reset(self) -> None:
-        """Delete both collections and the lexical index (``rag ingest --rebuild``)."""
-        for name in (self.settings.collection, self.settings.collection + "_docs"):
-            try:
-                self.client.delete_collection(name)
-            except Exception:  # noqa: BLE001 - missing collection is fine
-                pass
-        self.__dict__.pop("chunks", None)
-        self.__dict__.pop("docs", None)
-        import shutil
-
-        shutil.rmtree(self.lexical_dir, ignore_errors=True)
 
     # -- chunks ---------------------------------------------------------------------------
     def count(self) -> int:
@@ -199,17 +294,38 @@ class Store:
         return list(zip(got["ids"][0], got["distances"][0], got["documents"][0], got["metadatas"][0]))
 
     # -- documents ------------------------------------------------------------------------
-    def put_document(self, doc: Document) -> None:
-        meta = {"source": doc.source, "content_hash": doc.content_hash, "chars": len(doc.text)}
+    def put_document(self, doc: Document, state: str = WRITING) -> None:
+        """Store a document's text and structure; it stays ``writing`` until ``set_state`` says complete."""
+        meta = {"source": doc.source, "content_hash": doc.content_hash, "chars": len(doc.text), "state": state}
         self._call(
             lambda: self.docs.upsert(
                 ids=[doc.doc_id], embeddings=[[1.0]], documents=[document_to_json(doc)], metadatas=[meta]
             )
         )
 
-    def document_hash(self, doc_id: str) -> str | None:
+    def set_state(self, doc_ids: list[str], state: str, chunk_fps: dict[str, str] | None = None) -> None:
+        """Mark documents in the manifest (``chunk_fps``: the fingerprint of each one's chunk ids)."""
+        if not doc_ids:
+            return
+        got = self._call(lambda: self.docs.get(ids=doc_ids, include=["metadatas"]))
+        metas = [{**(m or {}), "state": state, **({"chunks": chunk_fps[i]} if chunk_fps else {})}
+                 for i, m in zip(got["ids"], got["metadatas"])]
+        if got["ids"]:
+            self._call(lambda: self.docs.update(ids=got["ids"], metadatas=metas))
+
+    def document_meta(self, doc_id: str) -> dict | None:
+        """The manifest row of one document: source, content_hash, chars, state, chunks."""
         got = self._call(lambda: self.docs.get(ids=[doc_id], include=["metadatas"]))
-        return got["metadatas"][0]["content_hash"] if got["ids"] else None
+        return dict(got["metadatas"][0] or {}) if got["ids"] else None
+
+    def document_hash(self, doc_id: str) -> str | None:
+        meta = self.document_meta(doc_id)
+        return meta.get("content_hash") if meta else None
+
+    def incomplete_documents(self) -> dict[str, str]:
+        """doc id -> state, for documents a write has not finished (``writing`` or ``deleting``)."""
+        got = self._call(lambda: self.docs.get(where={"state": {"$in": [WRITING, DELETING]}}, include=["metadatas"]))
+        return {i: m["state"] for i, m in zip(got["ids"], got["metadatas"])}
 
     def get_document(self, doc_id: str) -> Document | None:
         got = self._call(lambda: self.docs.get(ids=[doc_id], include=["documents"]))
@@ -229,16 +345,22 @@ class Store:
         return sorted(rows, key=lambda r: r["doc_id"])
 
     def delete_document(self, doc_id: str) -> int:
+        with self.writing():
+            return self.finish_delete(doc_id)
+
+    def finish_delete(self, doc_id: str) -> int:
+        """Remove a document (marked ``deleting`` first, so a crash midway is finished later)."""
+        self.set_state([doc_id], DELETING)
         ids = list(self.chunk_hashes(doc_id))
         self.delete_chunks(ids)
-        self._call(lambda: self.docs.delete(ids=[doc_id]))
         self.rebuild_lexical()
+        self._call(lambda: self.docs.delete(ids=[doc_id]))
         return len(ids)
 
     # -- lexical index --------------------------------------------------------------------
     @property
     def lexical_dir(self):
-        return self.settings.lexical_dir / self.settings.collection
+        return self.settings.lexical_dir / self.live_name
 
     def _fingerprint(self, ids: list[str]) -> str:
         return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()

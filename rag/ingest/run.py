@@ -5,11 +5,15 @@ anything is written, so a bad file in a batch fails the batch with a clear
 error and leaves the store as it was. Per document, chunks whose id (content +
 position) is already stored are skipped; moved chunks reuse their stored vector
 (matched by content hash); only new text is embedded; vanished chunks are
-deleted. ``rebuild=True`` embeds everything first and only then replaces the store's contents.
+deleted. ``rebuild=True`` embeds everything first, builds a new generation beside the live
+store and swaps it in. Writes hold the store's writer lock and keep the manifest
+(``rag.index.manifest``): a crash leaves documents marked incomplete, which queries
+report and the next ingest repairs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections import Counter
@@ -20,6 +24,7 @@ from pathlib import Path
 from rag.documents import Document
 from rag.errors import InputError, ModelError, RagError
 from rag.index.embeddings import get_embeddings
+from rag.index.manifest import COMPLETE, WRITING, fingerprint
 from rag.index.store import Store
 from rag.ingest.chunking import chunk_document
 from rag.ingest.cleaning import clean
@@ -107,59 +112,110 @@ def ingest_documents(
     progress: Progress | None = None,
     store: Store | None = None,
 ) -> IngestReport:
-    """Write ``docs`` into the store. Every vector of a document is in hand before anything of it is
-    written; with ``rebuild``, every vector of every document is, before the old store is emptied --
-    so a dead embedding endpoint leaves the store as it was."""
+    """Write ``docs`` into the store, holding its writer lock. Every vector of a document is in hand
+    before anything of it is written. A document is marked complete in the manifest only once
+    Chroma and the BM25 index both hold it; documents a crashed ingest left incomplete are first
+    repaired from their stored text. ``rebuild`` builds a new generation beside the live store and
+    swaps it in only when it is whole, so a failure at any point leaves the live store as it was."""
     store = store or Store(settings)
     embedder = get_embeddings(settings=settings)
-    if not rebuild:
+    wait = (lambda m: progress(0, 0, m)) if progress else None
+    with store.writing(on_wait=wait):
+        for gen in store.stale_generations():
+            store.drop_generation(gen)  # left by a rebuild that did not finish
+        if rebuild:
+            return _rebuild(docs, settings, embedder, progress, store)
         store.check_compatible(for_ingest=True)
+        return _update(docs + _unfinished(store, docs), settings, embedder, progress, store)
 
+
+def _unfinished(store: Store, docs: list[Document]) -> list[Document]:
+    """Documents an earlier ingest left half-written, from their stored text (a half-done delete
+    is finished here); the batch's own version of a document wins."""
+    batch = {d.doc_id for d in docs}
+    out = []
+    for doc_id, state in store.incomplete_documents().items():
+        if doc_id in batch:
+            continue
+        stored = store.get_document(doc_id) if state == WRITING else None
+        if stored is None:
+            store.finish_delete(doc_id)
+        else:
+            out.append(stored)
+    return out
+
+
+def _plan(doc: Document, settings: Settings, old: dict[str, str]):
+    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+    new = [c for c in chunks if c.chunk_id not in old]
+    by_hash = {h: i for i, h in old.items()}
+    reuse = {c.chunk_id: by_hash[c.content_hash] for c in new if c.content_hash in by_hash}
+    to_embed = [c for c in new if c.chunk_id not in reuse]
+    ids = {c.chunk_id for c in chunks}
+    vanished = [i for i in old if i not in ids]
+    return chunks, new, reuse, to_embed, vanished
+
+
+def _rebuild(docs, settings, embedder, progress, store: Store) -> IngestReport:
+    report = IngestReport()
+    plans = [(doc, *_plan(doc, settings, {})) for doc in docs]
+    counter = _Counter(sum(len(p[4]) for p in plans), progress)
+    vectors = [_embed(embedder, plan[0], plan[4], counter) for plan in plans]  # may fail: nothing written yet
+    fresh = store.beside()
+    for (doc, chunks, _new, _reuse, _to_embed, _vanished), got in zip(plans, vectors):
+        fresh.put_document(doc, WRITING)
+        fresh.upsert_chunks(chunks, [got[c.chunk_id] for c in chunks])
+        report.documents.append(doc.doc_id)
+        report.chunks_total += len(chunks)
+        report.embedded += len(chunks)
+    fresh.rebuild_lexical()
+    fresh.set_state([d.doc_id for d in docs], COMPLETE, {p[0].doc_id: fingerprint(c.chunk_id for c in p[1]) for p in plans})
+    store.go_live(fresh)
+    return report
+
+
+def _update(docs, settings, embedder, progress, store: Store) -> IngestReport:
     report = IngestReport()
     plans = []
     for doc in docs:
-        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-        old = {} if rebuild else store.chunk_hashes(doc.doc_id)
-        new = [c for c in chunks if c.chunk_id not in old]
-        by_hash = {h: i for i, h in old.items()}
-        reuse = {c.chunk_id: by_hash[c.content_hash] for c in new if c.content_hash in by_hash}
-        to_embed = [c for c in new if c.chunk_id not in reuse]
-        vanished = [i for i in old if i not in {c.chunk_id for c in chunks}]
+        chunks, new, reuse, to_embed, vanished = _plan(doc, settings, store.chunk_hashes(doc.doc_id))
         plans.append((doc, chunks, new, reuse, to_embed, vanished))
         report.documents.append(doc.doc_id)
         report.chunks_total += len(chunks)
         report.unchanged += len(chunks) - len(new)
-
     counter = _Counter(sum(len(p[4]) for p in plans), progress)
-    if rebuild:
-        vectors = [_embed(embedder, plan[0], plan[4], counter) for plan in plans]  # may fail: nothing touched yet
-        store.reset()
-        for (doc, _chunks, new, _reuse, to_embed, _vanished), got in zip(plans, vectors):
-            store.upsert_chunks(new, [got[c.chunk_id] for c in new])
-            store.put_document(doc)
+    written: dict[str, str] = {}  # doc id -> fingerprint of its chunk ids
+    try:
+        for doc, chunks, new, reuse, to_embed, vanished in plans:
+            vectors = _embed(embedder, doc, to_embed, counter)
+            old_vectors = store.embeddings_for(sorted(set(reuse.values())))
+            vectors.update({cid: old_vectors[oid] for cid, oid in reuse.items()})
+            meta = store.document_meta(doc.doc_id) or {}
+            if not new and not vanished and meta.get("content_hash") == doc.content_hash and meta.get("state", COMPLETE) == COMPLETE:
+                continue  # unchanged and complete: write nothing
+            # Write only after every vector of this document is in hand; the manifest says
+            # "writing" from before its first chunk until the BM25 index holds it too.
+            store.put_document(doc, WRITING)
+            if new:
+                store.upsert_chunks(new, [vectors[c.chunk_id] for c in new])
+            if vanished:
+                store.delete_chunks(vanished)
+            written[doc.doc_id] = fingerprint(c.chunk_id for c in chunks)
             report.embedded += len(to_embed)
-        store.rebuild_lexical()
-        return report
-    changed = False
-    for doc, _chunks, new, reuse, to_embed, vanished in plans:
-        vectors = _embed(embedder, doc, to_embed, counter)
-        old_vectors = store.embeddings_for(sorted(set(reuse.values())))
-        vectors.update({cid: old_vectors[oid] for cid, oid in reuse.items()})
-        if not new and not vanished and store.document_hash(doc.doc_id) == doc.content_hash:
-            continue  # unchanged: write nothing
-        # Write only after every vector of this document is in hand.
-        changed = True
-        if new:
-            store.upsert_chunks(new, [vectors[c.chunk_id] for c in new])
-        if vanished:
-            store.delete_chunks(vanished)
-        store.put_document(doc)
-        report.embedded += len(to_embed)
-        report.reused += len(reuse)
-        report.deleted += len(vanished)
-    if changed:
-        store.rebuild_lexical()
+            report.reused += len(reuse)
+            report.deleted += len(vanished)
+    except BaseException:  # what was written is finished even when a later document failed
+        with contextlib.suppress(RagError):
+            _finish(store, written)
+        raise
+    _finish(store, written)
     return report
+
+
+def _finish(store: Store, written: dict[str, str]) -> None:
+    if written:
+        store.rebuild_lexical()
+        store.set_state(list(written), COMPLETE, written)
 
 
 @dataclass
