@@ -81,7 +81,7 @@ def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, lang
         chain.invoke("预热")  # load the model and jieba; not timed
         results = []
         for i, q in enumerate(questions, 1):
-            chain.retriever.doc_id = q.doc
+            chain.retriever.doc_ids = (q.doc,) if q.doc else ()
             t0 = time.perf_counter()
             seen: dict[str, float] = {}
             answer = None

@@ -54,7 +54,7 @@ def main() -> None:
             for q in load_questions(Path(qpath)):
                 if not q.answerable or not q.evidence:
                     continue
-                retriever.doc_id = q.doc
+                retriever.doc_ids = (q.doc,) if q.doc else ()
                 docs = retriever.invoke(q.question)
                 chunks = within_budget([d.page_content for d in docs], settings.context_chars)
                 whole = "".join(chunks)

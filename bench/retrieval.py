@@ -89,7 +89,7 @@ class BaselineRetriever:
         from chromadb.config import Settings as ChromaSettings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        self.k, self.doc_id = k, None
+        self.k, self.doc_ids = k, ()
         self.embedder = get_embeddings(BASELINE_MODEL, s)
         self.embedder.embed_documents(["warm-up"])  # load the model untimed
         t0 = time.perf_counter()
@@ -113,7 +113,7 @@ class BaselineRetriever:
 
     def invoke(self, query: str) -> list[LCDocument]:
         got = self.col.query(query_embeddings=[self.embedder.embed_query(query)], n_results=self.k,
-                             where={"doc_id": self.doc_id} if self.doc_id else None,
+                             where={"doc_id": self.doc_ids[0]} if self.doc_ids else None,
                              include=["documents", "metadatas", "distances"])
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         return [LCDocument(page_content=t, metadata={**m, "chunk_id": i, "score": round(1 - d, 4)})

@@ -57,6 +57,11 @@ def _progress() -> Progress:
     )
 
 
+DocOption = Annotated[
+    list[str] | None, typer.Option("--doc", help="Only this document id (repeat for several; `rag docs` lists them).")
+]
+
+
 @app.command()
 def prepare():
     """Prepare the bundled local model (join and verify the GGUF once; instant afterwards)."""
@@ -72,7 +77,7 @@ def prepare():
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .md). Default: the bundled corpus.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt, .md, .pdf, .docx, .html). Default: the bundled corpus.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Build a new store from just these files, beside the live one; it replaces the live store only once complete.")] = False,
 ):
     """Clean, chunk and embed documents into Chroma and the BM25 index (incremental)."""
@@ -96,12 +101,12 @@ def search(
     k: Annotated[int, typer.Option("--k", "-k", help="How many results.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
-    doc: Annotated[str | None, typer.Option(help="Restrict to one document id.")] = None,
+    doc: DocOption = None,
 ):
     """Hybrid (BM25 + dense) search over the ingested chunks."""
     from rag.index.retriever import Context, HybridRetriever
 
-    retriever = HybridRetriever.from_settings(_settings(), k=k, mode=mode, doc_id=doc)
+    retriever = HybridRetriever.from_settings(_settings(), k=k, mode=mode).scoped(doc or ())
     results = [Context.from_document(d).to_dict() for d in retriever.invoke(query)]
     if retriever.warning:
         console.print(f"[yellow]warning: {shown(retriever.warning)}[/yellow]", highlight=False)
@@ -113,10 +118,15 @@ def search(
     for i, r in enumerate(results, 1):
         out.print(
             f"[bold][{i}][/bold] score {r['score']:.4f}  bm25 #{r['bm25_rank'] or '-'}  "
-            f"dense #{r['dense_rank'] or '-'}  [cyan]{shown(r['doc_id'])}[/cyan] · {shown(r['section'])}  "
+            f"dense #{r['dense_rank'] or '-'}  [cyan]{shown(r['doc_id'])}[/cyan] · {shown(r['section'])}{_page(r['page'])}  "
             f"[dim]{r['start']}–{r['end']}[/dim]"
         )
         out.print(f"    {shown(r['text'])}\n", highlight=False)
+
+
+def _page(page: int | None) -> str:
+    """' · p. N' for a chunk or citation from a PDF page, else nothing."""
+    return f" · p. {page}" if page is not None else ""
 
 
 def _print_answer(answer) -> None:
@@ -125,19 +135,22 @@ def _print_answer(answer) -> None:
     if answer.refused and answer.refusal_reason:
         out.print(f"  [dim]why: {shown(answer.refusal_reason)}[/dim]", highlight=False)
     for c in answer.citations:
-        out.print(f"  \\[{c.n}] [cyan]{shown(c.doc_id)}[/cyan] · {shown(c.section)} [dim]{c.start}–{c.end}[/dim]", highlight=False)
+        out.print(
+            f"  \\[{c.n}] [cyan]{shown(c.doc_id)}[/cyan] · {shown(c.section)}{_page(c.page)} [dim]{c.start}–{c.end}[/dim]",
+            highlight=False,
+        )
         out.print(f"      “{shown(c.quote)}”", highlight=False)
     for d in answer.dropped:
         out.print(f"  [dim]dropped: {shown(d['sentence'])} ({shown(d['reason'])})[/dim]", highlight=False)
 
 
-def _run_question(chain, question: str, history, stream: bool):
+def _run_question(chain, question: str, history, stream: bool, doc_ids=()):
     """Ask; with ``stream``, show the sources found at once and each sentence once it passed the check."""
     from rag.answering.events import Done, Retry, Rewritten, Sentence, SourcesFound
 
     answer = None
     shown_any = False
-    for event in chain.stream(question, history):
+    for event in chain.stream(question, history, doc_ids):
         if isinstance(event, Rewritten):
             out.print(f"[dim]standalone question: {shown(event.text)}[/dim]", highlight=False)
         elif isinstance(event, SourcesFound) and event.warning:
@@ -173,13 +186,14 @@ def ask(
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
     model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
     timings: Annotated[bool, typer.Option("--timings", help="Also print where the time went, stage by stage.")] = False,
+    doc: DocOption = None,
 ):
     """Answer one question with citations checked against the sources (or refuse)."""
     chain = _chain(model)
     if as_json:
-        out.print_json(json.dumps(chain.invoke(question).to_dict(), ensure_ascii=False))
+        out.print_json(json.dumps(chain.invoke(question, doc_ids=doc or ()).to_dict(), ensure_ascii=False))
         return
-    answer = _run_question(chain, question, None, stream=not no_stream)
+    answer = _run_question(chain, question, None, stream=not no_stream, doc_ids=doc or ())
     _print_answer(answer)
     if timings:
         _print_timings(answer)
@@ -207,6 +221,7 @@ def _print_timings(answer) -> None:
 def chat(
     model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
     no_stream: Annotated[bool, typer.Option("--no-stream", help="Do not show tokens as they arrive.")] = False,
+    doc: DocOption = None,
 ):
     """Interactive chat; follow-up questions are rewritten using the history. Ctrl-D quits."""
     from rag.answering import Turn
@@ -225,7 +240,7 @@ def chat(
             history = []
             continue
         try:
-            answer = _run_question(chain, question, history, stream=not no_stream)
+            answer = _run_question(chain, question, history, stream=not no_stream, doc_ids=doc or ())
         except RagError as err:
             console.print(f"[bold red]error:[/bold red] {err}", highlight=False)
             continue
@@ -384,34 +399,41 @@ def _eval_summaries(path: Path, out_dir: Path, model: str | None, fail_under: li
         raise typer.Exit(2)
 
 
-@app.command()
-def ui(
-    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
-    auth: Annotated[
-        str | None,
-        typer.Option(help="Require a login, USER:PASS (better: the RAG_UI_AUTH variable or --auth-file, "
-                     "which ps does not show).", envvar="RAG_UI_AUTH", show_envvar=True),
-    ] = None,
-    auth_file: Annotated[
-        Path | None, typer.Option("--auth-file", help="A file whose first line is USER:PASS.")
-    ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", help="Serve beyond this machine without a login (not recommended).")
-    ] = False,
-):
-    """Serve the web interface: chat with sources, section summaries, documents, settings."""
+AuthOption = Annotated[
+    str | None,
+    typer.Option(help="Require a login for the web UI, USER:PASS (better: the RAG_UI_AUTH variable or --auth-file, "
+                 "which ps does not show).", envvar="RAG_UI_AUTH", show_envvar=True),
+]
+AuthFileOption = Annotated[Path | None, typer.Option("--auth-file", help="A file whose first line is USER:PASS.")]
+InsecureOption = Annotated[
+    bool, typer.Option("--insecure", help="Serve beyond this machine without a login or tokens (not recommended).")
+]
+
+
+def _ui_login(auth: str | None, auth_file: Path | None) -> tuple[str, str] | None:
     if auth_file is not None:
         try:
             auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
         except (OSError, IndexError) as exc:
             raise typer.BadParameter(f"cannot read a USER:PASS line from {auth_file}", param_hint="--auth-file") from exc
-    credentials = None
-    if auth:
-        user, sep, password = auth.partition(":")
-        if not sep or not user or not password:
-            raise typer.BadParameter("give it as USER:PASS", param_hint="--auth")
-        credentials = (user, password)
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise typer.BadParameter("give it as USER:PASS", param_hint="--auth")
+    return user, password
+
+
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    auth: AuthOption = None,
+    auth_file: AuthFileOption = None,
+    insecure: InsecureOption = False,
+):
+    """Serve the web interface: chat with sources, section summaries, documents, settings."""
+    credentials = _ui_login(auth, auth_file)
     from rag.models.remote import is_loopback_host
 
     if credentials is None and not is_loopback_host(host):
@@ -428,6 +450,51 @@ def ui(
     warm_up(app)  # the model loads while the page is served
     out.print(f"serving on http://{host}:{port}/  (Ctrl-C stops)")
     launch(app, host=host, port=port, auth=credentials, quiet=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 exposes it to the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    with_ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Also serve the web UI at /ui.")] = True,
+    auth: AuthOption = None,
+    auth_file: AuthFileOption = None,
+    insecure: InsecureOption = False,
+):
+    """Serve the HTTP API (REST, server-sent events, OpenAI-compatible /v1/chat/completions) and the web UI at /ui.
+
+    Beyond loopback the API needs bearer tokens (RAG_API_TOKENS or RAG_API_TOKENS_FILE) and the UI a login."""
+    import logging
+
+    from api.security import load_tokens
+    from rag.models.remote import is_loopback_host
+
+    s = _settings()
+    credentials = _ui_login(auth, auth_file) if with_ui else None
+    exposed = not is_loopback_host(host)
+    if exposed and not insecure:
+        if not load_tokens(s):
+            raise typer.BadParameter(
+                f"{host} exposes the API to the network: set RAG_API_TOKENS (or RAG_API_TOKENS_FILE), or pass --insecure",
+                param_hint="--host",
+            )
+        if with_ui and credentials is None:
+            raise typer.BadParameter(
+                f"{host} exposes the UI to the network: set a login (RAG_UI_AUTH, --auth-file), or pass --no-ui",
+                param_hint="--host",
+            )
+    elif exposed:
+        console.print(f"[bold yellow]warning:[/bold yellow] serving on {host} without tokens or a login")
+    import uvicorn
+
+    from api import create_api
+    from api.app import warm_up
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    api = create_api(s, ui=with_ui, ui_auth=credentials)
+    warm_up(api)
+    out.print(f"API on http://{host}:{port}/v1 (schema: /docs){'; UI on /ui' if with_ui else ''}  (Ctrl-C stops)")
+    uvicorn.run(api, host=host, port=port, access_log=False, log_level="warning")
 
 
 def main() -> None:

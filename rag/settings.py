@@ -89,7 +89,13 @@ class Settings(BaseSettings):
     cross_lingual: Literal["translate", "direct"] = "translate"
     max_question_chars: int = 1000  # longer questions are refused with a clear error
 
-    # The web UI.
+    # The HTTP API (``rag serve``): bearer tokens, comma-separated and/or one per line in a file
+    # (required when serving beyond loopback), and requests per token per minute (0 = no limit).
+    api_tokens: str | None = None
+    api_tokens_file: Path | None = None
+    api_rate_per_minute: int = 120
+
+    # The web UI (and the API's answers).
     model_concurrency: int = 1  # answers/summaries generated at once (raise it for a model server)
     max_history_turns: int = 20  # chat turns a session keeps (older ones and their source cards drop)
 

@@ -50,6 +50,7 @@ from rag.documents import SECTION_SEP
 from rag.errors import InputError
 from rag.index.store import Store
 from rag.models import model_errors
+from rag.models.queue import shared_queue
 from rag.settings import Settings, get_settings
 from rag.text import MARK_RE, join_cited, mark_numbers, numbers, renumber_marks, split_cited
 
@@ -160,12 +161,12 @@ class Summarizer:
         if doc_id not in self._chunks:
             rows = self.store.all_chunks(doc_id)
             self._chunks[doc_id] = [
-                Source(0, cid, m["doc_id"], m["section"], text, m["start"], m["end"])
+                Source(0, cid, m["doc_id"], m["section"], text, m["start"], m["end"], m.get("page"))
                 for cid, text, m in rows
                 if m.get("kind", "body") == "body"
             ]
         picked = [s for s in self._chunks[doc_id] if tuple(s.section.split(SECTION_SEP))[: len(path)] == path]
-        return [Source(i, s.chunk_id, s.doc_id, s.section, s.text, s.start, s.end) for i, s in enumerate(picked, 1)]
+        return [Source(i, s.chunk_id, s.doc_id, s.section, s.text, s.start, s.end, s.page) for i, s in enumerate(picked, 1)]
 
     # -- cache ------------------------------------------------------------------------------
     def _key(self, doc_id: str, path: tuple[str, ...], sources: list[Source], length: str, lang: str) -> str:
@@ -193,7 +194,8 @@ class Summarizer:
 
     # -- model calls ------------------------------------------------------------------------
     def _call(self, messages: list) -> str:
-        with model_errors():
+        # each call waits its turn in the process's model queue, beside the answers
+        with shared_queue(self.settings.model_concurrency).turn(), model_errors():
             return (self.llm | StrOutputParser()).invoke(messages).strip()
 
     def _checked(self, build: Callable[[str], list], sources: list[Source], want: int):
@@ -253,7 +255,7 @@ class Summarizer:
         parts: list[tuple[str, list[Citation]]] = []
         own = [s for s in sources if tuple(s.section.split(SECTION_SEP)) == path]
         pieces = [
-            Source(1, s.chunk_id, s.doc_id, s.section, m.group(0), s.start + m.start(), s.start + m.end())
+            Source(1, s.chunk_id, s.doc_id, s.section, m.group(0), s.start + m.start(), s.start + m.end(), s.page)
             for s in own
             for m in re.finditer(r"[^\n]+", s.text)
         ]
@@ -357,7 +359,7 @@ def _key_sentence(piece: Source) -> tuple[str, Citation] | None:
         return None
     a, b = max(spans, key=lambda sp: (len(numbers(piece.text[sp[0] : sp[1]])), sp[1] - sp[0]))
     quote = piece.text[a:b]
-    citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote)
+    citation = Citation(1, piece.chunk_id, piece.doc_id, piece.section, piece.start + a, piece.start + b, quote, piece.page)
     return join_cited(quote, [1]), citation
 
 

@@ -168,7 +168,7 @@ def test_answer_from_outside_knowledge_is_refused(article_settings):
 def test_no_sources_means_refusal_without_asking_the_model(article_settings):
     from rag.index.retriever import HybridRetriever
 
-    retriever = HybridRetriever.from_settings(article_settings, doc_id="no-such-document")
+    retriever = HybridRetriever.from_settings(article_settings, doc_ids=("no-such-document",))
     fake = FakeChatModel([])
     answer = AnswerChain(article_settings, retriever=retriever, llm=fake).invoke("随便问问?")
     assert answer.refused and fake.calls == []

@@ -25,5 +25,5 @@ def test_modes_and_doc_filter(article_settings):
         docs = r.invoke("依工汽车公司的运输车开往哪里?")
         key = "bm25_rank" if mode == "bm25" else "dense_rank"
         assert all(d.metadata[key] for d in docs)
-    r = HybridRetriever.from_settings(article_settings, k=3, doc_id="no-such-doc")
+    r = HybridRetriever.from_settings(article_settings, k=3, doc_ids=("no-such-doc",))
     assert r.invoke("退役军人") == []

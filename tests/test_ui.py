@@ -200,7 +200,7 @@ def test_empty_store_and_missing_model_are_messages_not_crashes(settings, articl
 
     messages, sources, turns, *_ = run_chat(AppContext(settings), "有多少人?")[-1]
     assert "error-box" in messages[-1]["content"] and "empty" in messages[-1]["content"]
-    assert "upload .txt or .md files in the Documents tab" in messages[-1]["content"]  # the hint
+    assert "No documents yet: upload text, Markdown, PDF, Word (.docx) or HTML files in the Documents tab" in messages[-1]["content"]  # the hint
     # no fake model: the local model is refused in tests (the same path as a missing model)
     messages, *_ = run_chat(AppContext(article_settings), "化辛小区是哪两个村的回迁安置小区?")[-1]
     assert "error-box" in messages[-1]["content"] and "local" in messages[-1]["content"]
@@ -228,8 +228,13 @@ def test_upload_checks_files_before_storing_and_names_them_in_errors(article_set
     status, *_ = documents.upload(ctx, [str(bad)], None)
     assert "error-box" in status and "empty.md" in status and str(tmp_path) not in status
     pdf = tmp_path / "scan.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
-    assert "unsupported file type" in documents.upload(ctx, [str(pdf)], None)[0]
+    pdf.write_bytes(b"%PDF-1.4")  # a PDF is accepted, but this one is broken: checked before anything is stored
+    status = documents.upload(ctx, [str(pdf)], None)[0]
+    assert "error-box" in status and "scan.pdf: cannot read this PDF" in status and str(tmp_path) not in status
+    slides = tmp_path / "slides.pptx"
+    slides.write_bytes(b"PK\x03\x04")
+    assert "unsupported file type" in documents.upload(ctx, [str(slides)], None)[0]
+    assert not (article_settings.data_dir / "uploads" / "scan.pdf").exists()
     assert not (article_settings.data_dir / "uploads" / "empty.md").exists()
 
     good = tmp_path / "notice.md"

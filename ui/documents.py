@@ -19,13 +19,12 @@ from pathlib import Path
 import gradio as gr
 
 from rag.errors import InputError
+from rag.ingest.loaders import SUPPORTED_SUFFIXES as SUFFIXES
 
 from .assets import CANCELLED
 from .context import AppContext, problem
 from .i18n import lang_of, msg
 from .render import DOC_COLUMNS, document_html, error_html, esc, table
-
-SUFFIXES = (".txt", ".md")
 
 
 def rows(ctx: AppContext, lang: str = "en") -> dict:
@@ -62,7 +61,7 @@ def _check(paths: list[Path], settings) -> None:
         if p.suffix.lower() not in SUFFIXES:
             raise InputError(
                 f"{p.name}: unsupported file type {p.suffix or '(none)'}",
-                hint="upload .txt or .md files (UTF-8 or GBK text)",
+                hint=f"upload {', '.join(SUFFIXES)} files",
             )
         try:
             load_document(p, settings)

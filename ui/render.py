@@ -132,7 +132,12 @@ def quote_span(context: dict, citation: dict) -> tuple[int, int] | None:
     return (i, i + len(quote)) if i >= 0 else None
 
 
-def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: bool, best=None) -> str:
+def page_label(page: int | None, lang: str) -> str:
+    """' · p. N' (' · 第 N 页') for a passage from a PDF page, else nothing."""
+    return f" · {msg('page', lang, n=page)}" if page is not None else ""
+
+
+def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: bool, best=None, lang: str = "en") -> str:
     spans = [sp for c in citations if (sp := quote_span(context, c))] or ([tuple(best)] if best else [])
     quote_block = ""
     if cited and not spans:  # the quote is not in the chunk text: show it on its own
@@ -141,9 +146,14 @@ def card_html(n: int, context: dict, citations: list[dict], prefix: str, cited: 
     return (
         f'<div class="{cls}" id="{prefix}{n}">'
         f'<div class="card-head"><span class="card-n">[{n}]</span> '
-        f'<span class="card-path">{esc(section_label(context.get("section"), context.get("doc_id")))}</span></div>'
+        f'<span class="card-path">{esc(section_label(context.get("section"), context.get("doc_id")))}</span>'
+        f'{_page_html(context.get("page"), lang)}</div>'
         f'<div class="card-body">{highlight(context.get("text") or "", spans)}</div>{quote_block}</div>'
     )
+
+
+def _page_html(page: int | None, lang: str) -> str:
+    return f'<span class="card-page">{esc(page_label(page, lang))}</span>' if page is not None else ""
 
 
 def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: str = "src-", best=()) -> str:
@@ -155,11 +165,11 @@ def cards_html(contexts: list[dict], citations: list[dict], lang: str, prefix: s
         by_n.setdefault(c["n"], []).append(c)
     cited = [n for n in range(1, len(contexts) + 1) if n in by_n]
     rest = [n for n in range(1, len(contexts) + 1) if n not in by_n]
-    out = [card_html(n, contexts[n - 1], by_n[n], prefix, True) for n in cited]
+    out = [card_html(n, contexts[n - 1], by_n[n], prefix, True, lang=lang) for n in cited]
     if rest:
         best = list(best) if not cited else []
         inner = "".join(
-            card_html(n, contexts[n - 1], [], prefix, False, best[n - 1] if n <= len(best) else None) for n in rest
+            card_html(n, contexts[n - 1], [], prefix, False, best[n - 1] if n <= len(best) else None, lang) for n in rest
         )
         label = esc(msg("other_passages" if cited else "searched_passages", lang, n=len(rest)))
         out.append(f'<details class="more"{" open" if not cited else ""}><summary>{label}</summary>{inner}</details>')
@@ -264,7 +274,7 @@ def summaries_html(summaries: list, lang: str, chunks: dict[str, dict] | None = 
         for c in cits:
             by_n.setdefault(c["n"], []).append(c)
         cards = "".join(
-            card_html(n, chunks.get(cs[0].get("chunk_id")) or {**cs[0], "text": ""}, cs, prefix, True)
+            card_html(n, chunks.get(cs[0].get("chunk_id")) or {**cs[0], "text": ""}, cs, prefix, True, lang=lang)
             for n, cs in sorted(by_n.items())
         )
         title = section_label(s.section) or msg("whole_document", lang)

@@ -47,7 +47,7 @@ def build_documents_tab(shared: Shared) -> DocumentsTab:
                     wrap=True, column_widths=["38%", "14%", "16%", "32%"],
                 )
                 files = gr.File(
-                    label=T("upload"), file_count="multiple", file_types=[".txt", ".md"], elem_id="upload",
+                    label=T("upload"), file_count="multiple", file_types=list(documents.SUFFIXES), elem_id="upload",
                 )
                 ingest_btn = gr.Button(T("ingest"), variant="primary", elem_id="ingest")
                 doc_status = gr.HTML("", elem_id="doc-status", padding=False)

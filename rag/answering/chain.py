@@ -41,6 +41,7 @@ from rag.answering.events import (
     Done,
     Draft,
     Event,
+    Queued,
     Refused,
     Retry,
     Rewritten,
@@ -52,6 +53,7 @@ from rag.documents import SECTION_SEP
 from rag.errors import InputError
 from rag.index.retriever import Context, within_budget
 from rag.models import model_errors, structured, token_counter
+from rag.models.queue import shared_queue
 from rag.settings import Settings, get_settings
 from rag.text import cited_sentences, detect_language, is_cjk, join_cited, mark_numbers, numbers
 
@@ -101,6 +103,8 @@ class _Run:
     contexts: list[Context] = field(default_factory=list)
     usage: list[dict] = field(default_factory=list)  # one row per model call: tokens and seconds
     warning: str | None = None  # about the store read (mid-ingest, left partial by a crash)
+    doc_ids: tuple[str, ...] = ()  # only these documents are searched (all when empty)
+    ticket: int | None = None  # this run's place in the model queue, once it asked for one
 
     def mark(self, key: str, since: float | None = None) -> None:
         self.timings[key] = round(time.perf_counter() - (self.t0 if since is None else since), 4)
@@ -154,8 +158,10 @@ def _message_text(chunk) -> str:
 
 
 class AnswerChain:
-    def __init__(self, settings: Settings | None = None, retriever=None, llm=None, embeddings=None):
+    def __init__(self, settings: Settings | None = None, retriever=None, llm=None, embeddings=None, queue=None):
         self.settings = settings or get_settings()
+        # the model queue this chain waits in (``rag.models.queue``): the process's, unless given
+        self.queue = queue if queue is not None else shared_queue(self.settings.model_concurrency)
         if retriever is None:
             from rag.index.retriever import HybridRetriever
 
@@ -231,11 +237,24 @@ class AnswerChain:
         found = pinyin_names.find_names(question, table)
         return [(en, zh, sum(zh in t for t in texts) / max(1, len(texts))) for en, zh in found]
 
+    def _queue_for_model(self, run: _Run) -> Iterator[Event]:
+        """Take this run's turn at the model (kept until the answer is done), reporting the
+        position while it waits; a no-op once the run has its turn."""
+        if run.ticket is not None:
+            return
+        run.ticket = self.queue.enter()
+        t = time.perf_counter()
+        for position in self.queue.wait(run.ticket):
+            yield Queued(position)
+        if time.perf_counter() - t > 0.01:
+            run.mark("queued_s", since=t)
+
     # -- the steps ------------------------------------------------------------------------
     def _understand(self, run: _Run, history: list[Turn]) -> Iterator[Event]:
         """Rewrite a follow-up; for a question in another language, find its pinyin names and
         translate it (the translation only helps retrieval; the model reads the question)."""
         if history and refers_back(run.question):
+            yield from self._queue_for_model(run)
             run.rewritten = self.rewrite(run.question, history, run)
             yield Rewritten(run.rewritten)
         run.query = run.asked = run.rewritten or run.question
@@ -248,6 +267,7 @@ class AnswerChain:
         run.query = run.asked
         if self.settings.cross_lingual == "direct":  # retrieved as asked, answered in its language
             return
+        yield from self._queue_for_model(run)
         translated = self.translate_question(run.asked, run)
         if translated != run.asked:  # else: no usable translation, answer in the question's language
             run.translated = translated
@@ -256,12 +276,15 @@ class AnswerChain:
 
     def _retrieve(self, run: _Run) -> list[Source]:
         t = time.perf_counter()
-        docs = self.retriever.invoke(run.query)
+        retriever = self.retriever.scoped(run.doc_ids) if run.doc_ids else self.retriever
+        docs = retriever.invoke(run.query)
         docs = docs[: len(within_budget([d.page_content for d in docs], self.settings.context_chars))]
         run.mark("retrieve_s", since=t)
         run.contexts = [Context.from_document(d) for d in docs]
-        run.warning = getattr(self.retriever, "warning", None)
-        return [Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end) for i, c in enumerate(run.contexts, 1)]
+        run.warning = getattr(retriever, "warning", None)
+        return [
+            Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end, c.page) for i, c in enumerate(run.contexts, 1)
+        ]
 
     def _excerpts(self, run: _Run, sources: list[Source]) -> tuple[list[Source], list[dict]]:
         """The sources the model will read and their passages: the best-ranked chunk
@@ -312,7 +335,8 @@ class AnswerChain:
         return run.done(text, False, citations, raw=raw, dropped=dropped, source_text=source_text)
 
     # -- the chain ----------------------------------------------------------------------
-    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
+    def stream(self, question: str, history: list[Turn] | None = None, doc_ids=()) -> Iterator[Event]:
+        """Answer ``question`` (``doc_ids``: search only these documents), as events."""
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise InputError(
@@ -320,13 +344,21 @@ class AnswerChain:
                 hint="ask a shorter question (or raise RAG_MAX_QUESTION_CHARS)",
             )
         history = [h if isinstance(h, Turn) else Turn(*h) for h in (history or [])]
-        run = _Run(question, detect_language(question))
+        run = _Run(question, detect_language(question), doc_ids=tuple(doc_ids or ()))
+        try:
+            yield from self._answer(run, history)
+        finally:  # the model's turn goes to the next in the queue, also when the reader left
+            if run.ticket is not None:
+                self.queue.leave(run.ticket)
+
+    def _answer(self, run: _Run, history: list[Turn]) -> Iterator[Event]:
         yield from self._understand(run, history)
         sources = self._retrieve(run)
         yield SourcesFound(run.contexts, excerpts.best_spans(run.query, [c.text for c in run.contexts]), run.warning)
         if not sources:
             yield from run.refuse("no sources retrieved")
             return
+        yield from self._queue_for_model(run)
         retrieved = [src.text for src in sources]
         sources, passages = self._excerpts(run, sources)
         index = getattr(self.retriever, "lexical_index", None)
@@ -461,8 +493,8 @@ class AnswerChain:
         with model_errors():
             self.llm.invoke([SystemMessage(prompts.render(system)), HumanMessage("资料:")], max_tokens=1)
 
-    def invoke(self, question: str, history: list[Turn] | None = None) -> Answer:
-        for event in self.stream(question, history):
+    def invoke(self, question: str, history: list[Turn] | None = None, doc_ids=()) -> Answer:
+        for event in self.stream(question, history, doc_ids):
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover

@@ -125,6 +125,7 @@ class Source:
     text: str
     start: int
     end: int
+    page: int | None = None  # PDF page the chunk starts on
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Citation:
     start: int
     end: int
     quote: str
+    page: int | None = None  # PDF page of the cited chunk (its first page; None for other formats)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -268,7 +270,7 @@ class Checker:
             if score > best_score:
                 best, best_score = (s, e), score
         s, e = best if best else (0, len(src.text))
-        return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e])
+        return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e], src.page)
 
     # -- the whole answer ---------------------------------------------------------------
     def check(self, answer: str) -> CheckResult:

@@ -235,7 +235,9 @@ class ClaimChecker:
             why = self._why_not(claim.text, n, s, e)
             if not why:
                 src = self.sources[n]
-                citation = Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e])
+                citation = Citation(
+                    n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e], src.page
+                )
                 return Verdict(claim, True, "", n, citation)
             reasons.append(why)
         return Verdict(claim, False, reasons[0], spans[0][0])  # why the sentence it rests on fails

@@ -2,7 +2,7 @@
 
 ``AnswerChain.stream()`` yields these, in this order (each optional but ``Done``)::
 
-    Rewritten -> Translated -> SourcesFound -> Draft* -> Retry -> Draft* -> Sentence* | Refused -> Done
+    Queued* -> Rewritten -> Translated -> SourcesFound -> Queued* -> Draft* -> Retry -> Draft* -> Sentence* | Refused -> Done
 
 The CLI, the UI and the HTTP API consume the same events; ``to_dict()`` gives each
 one's JSON form with its ``type`` (the name in snake case), e.g. for server-sent events.
@@ -35,6 +35,13 @@ class Event:
                 value = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
             out[f.name] = value
         return out
+
+
+@dataclass
+class Queued(Event):
+    """Waiting for the model: ``position`` 1 means next (``rag.models.queue``)."""
+
+    position: int
 
 
 @dataclass

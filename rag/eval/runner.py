@@ -25,7 +25,7 @@ def run_retrieval(
     hits = 0
     scored = 0
     for i, q in enumerate(questions, 1):
-        retriever.doc_id = q.doc
+        retriever.doc_ids = (q.doc,) if q.doc else ()
         t0 = time.perf_counter()
         docs = retriever.invoke(q.question)
         took = time.perf_counter() - t0
@@ -66,7 +66,7 @@ def run_answers(questions: list[Question], chain, budget: int, progress: Progres
     results = []
     right = 0
     for i, q in enumerate(questions, 1):
-        chain.retriever.doc_id = q.doc
+        chain.retriever.doc_ids = (q.doc,) if q.doc else ()
         record = answer_record(q, chain.invoke(q.question), budget)
         right += record["metrics"]["correct"]
         results.append(record)

@@ -46,13 +46,16 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over jieba tokens, mapping results back to chunk ids."""
 
-    def __init__(self, ids: list[str], bm25: bm25s.BM25 | None, df: dict[str, int] | None = None):
+    def __init__(
+        self, ids: list[str], bm25: bm25s.BM25 | None, df: dict[str, int] | None = None, docs: list[str] | None = None
+    ):
         self.ids = ids
         self.bm25 = bm25
         self.df = df or {}
+        self.docs = docs or [""] * len(ids)  # the document of each chunk, for searches limited to some
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
+    def build(cls, ids: list[str], texts: list[str], docs: list[str] | None = None) -> LexicalIndex:
         if not ids:
             return cls([], None)
         corpus = [tokenize(t) or ["∅"] for t in texts]
@@ -62,15 +65,16 @@ class LexicalIndex:
         for tokens in corpus:
             for tok in set(tokens):
                 df[tok] = df.get(tok, 0) + 1
-        return cls(list(ids), bm25, df)
+        return cls(list(ids), bm25, df, list(docs) if docs else None)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the indexed chunks (rare words weigh more)."""
         n = max(1, len(self.ids))
         return math.log(1 + n / (self.df.get(term, 0) + 1))
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Best ``k`` chunk ids with their BM25 scores (only scores above zero)."""
+    def search(self, query: str, k: int, doc_ids=()) -> list[tuple[str, float]]:
+        """Best ``k`` chunk ids with their BM25 scores (only scores above zero); with ``doc_ids``,
+        only chunks of those documents."""
         if self.bm25 is None:
             return []
         vocab = self.bm25.vocab_dict
@@ -78,6 +82,9 @@ class LexicalIndex:
         if not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
+        if doc_ids:
+            wanted = set(doc_ids)
+            scores = scores * [d in wanted for d in self.docs]
         order = scores.argsort()[::-1][:k]
         return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
@@ -89,7 +96,7 @@ class LexicalIndex:
         try:
             if self.bm25 is not None:
                 self.bm25.save(str(tmp))
-            (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint, "df": self.df}))
+            (tmp / "ids.json").write_text(json.dumps({"ids": self.ids, "fingerprint": fingerprint, "df": self.df, "docs": self.docs}))
             with open(folder.parent / f".{folder.name}.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 old = None
@@ -113,8 +120,10 @@ class LexicalIndex:
             if not meta.exists():
                 return None
             data = json.loads(meta.read_text())
+            if "docs" not in data:
+                return None  # saved by an older version: rebuilt from Chroma
             bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else None
-        return cls(data["ids"], bm25, data.get("df")), data["fingerprint"]
+        return cls(data["ids"], bm25, data.get("df"), data["docs"]), data["fingerprint"]
 
 
 def _rmtree(path: Path) -> None:

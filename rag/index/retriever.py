@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from rag.errors import ModelError, RagError, StoreError
+from rag.errors import InputError, ModelError, RagError, StoreError
 from rag.index.lexical import LexicalIndex
 from rag.index.store import Store
 
@@ -41,6 +41,7 @@ class Context:
     score: float | None = None
     bm25_rank: int | None = None
     dense_rank: int | None = None
+    page: int | None = None  # PDF page the chunk starts on
 
     @classmethod
     def from_document(cls, doc: LCDocument) -> Context:
@@ -48,7 +49,7 @@ class Context:
         return cls(
             chunk_id=m.get("chunk_id"), doc_id=m.get("doc_id"), section=m.get("section"), text=doc.page_content,
             start=m.get("start"), end=m.get("end"), score=m.get("score"), bm25_rank=m.get("bm25_rank"),
-            dense_rank=m.get("dense_rank"),
+            dense_rank=m.get("dense_rank"), page=m.get("page"),
         )
 
     def to_dict(self) -> dict:
@@ -75,7 +76,7 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 20
     rrf_k: int = 60
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
-    doc_id: str | None = None
+    doc_ids: tuple[str, ...] = ()  # only chunks of these documents (all when empty)
     lexical_index: LexicalIndex | None = None
     stamp: tuple | None = None  # the store's (live, stamp) when ``lexical_index`` was loaded
     warning: str | None = None  # about the store the last query read (mid-ingest, left partial)
@@ -98,6 +99,21 @@ class HybridRetriever(BaseRetriever):
             **params,
         )
 
+    def scoped(self, doc_ids) -> HybridRetriever:
+        """This retriever limited to some documents (a copy; the indexes are shared). Unknown
+        ids are an ``InputError`` that names them."""
+        doc_ids = tuple(dict.fromkeys(doc_ids or ()))
+        if not doc_ids:
+            return self
+        known = self.store.document_sources()
+        missing = [d for d in doc_ids if d not in known]
+        if missing:
+            raise InputError(
+                f"no such document: {', '.join(missing)}",
+                hint="list the documents with `rag docs` (or GET /v1/documents)",
+            )
+        return self.model_copy(update={"doc_ids": doc_ids})
+
     def sync(self) -> None:
         """Follow writes by other processes: reload the BM25 index when the store changed."""
         stamp = self.store.refresh()
@@ -115,12 +131,8 @@ class HybridRetriever(BaseRetriever):
         ranks: dict[str, dict[str, int]] = {}
         texts: dict[str, tuple[str, dict]] = {}
         if self.mode in ("hybrid", "bm25"):
-            index = self.lexical_index
-            hits = index.search(query, self.candidates * (3 if self.doc_id else 1))
-            if self.doc_id:
-                meta = self.store.get_chunks([h[0] for h in hits])
-                hits = [h for h in hits if h[0] in meta and meta[h[0]][1]["doc_id"] == self.doc_id]
-            for rank, (cid, _) in enumerate(hits[: self.candidates], 1):
+            hits = self.lexical_index.search(query, self.candidates, self.doc_ids)
+            for rank, (cid, _) in enumerate(hits, 1):
                 ranks.setdefault(cid, {})["bm25"] = rank
         if self.mode in ("hybrid", "dense"):
             try:
@@ -130,7 +142,7 @@ class HybridRetriever(BaseRetriever):
             except Exception as exc:  # noqa: BLE001
                 raise ModelError(f"embedding the query failed: {exc}", hint="check RAG_EMBED_MODEL") from exc
             for rank, (cid, _dist, text, meta) in enumerate(
-                self.store.dense_search(vector, self.candidates, self.doc_id), 1
+                self.store.dense_search(vector, self.candidates, self.doc_ids), 1
             ):
                 ranks.setdefault(cid, {})["dense"] = rank
                 texts[cid] = (text, meta)

@@ -53,6 +53,13 @@ def document_from_json(data: str) -> Document:
     return Document(d["doc_id"], d["source"], d["text"], paragraphs, sections, repairs)
 
 
+def _doc_filter(doc_ids) -> dict | None:
+    ids = list(doc_ids or ())
+    if not ids:
+        return None
+    return {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
+
+
 class Store:
     def __init__(self, settings: Settings, generation: str | None = None):
         self.settings = settings
@@ -278,8 +285,9 @@ class Store:
         rows = list(zip(got["ids"], got["documents"], got["metadatas"]))
         return sorted(rows, key=lambda r: (r[2]["doc_id"], r[2]["start"]))
 
-    def dense_search(self, vector: list[float], k: int, doc_id: str | None = None):
-        """[(chunk id, cosine distance, text, metadata)] nearest first."""
+    def dense_search(self, vector: list[float], k: int, doc_ids=()):
+        """[(chunk id, cosine distance, text, metadata)] nearest first; with ``doc_ids``, only
+        chunks of those documents."""
         n = self.count()
         if n == 0:
             return []
@@ -287,7 +295,7 @@ class Store:
             lambda: self.chunks.query(
                 query_embeddings=[vector],
                 n_results=min(k, n),
-                where={"doc_id": doc_id} if doc_id else None,
+                where=_doc_filter(doc_ids),
                 include=["documents", "metadatas", "distances"],
             )
         )
@@ -368,7 +376,7 @@ class Store:
     def rebuild_lexical(self) -> LexicalIndex:
         rows = self.all_chunks()
         ids = [r[0] for r in rows]
-        index = LexicalIndex.build(ids, [f"{m['section']}\n{t}" for _, t, m in rows])
+        index = LexicalIndex.build(ids, [f"{m['section']}\n{t}" for _, t, m in rows], [m["doc_id"] for _, _, m in rows])
         index.save(self.lexical_dir, self._fingerprint(ids))
         return index
 

@@ -4,7 +4,9 @@ What it repairs, generally rather than by listing strings:
 
 * **Layout breaks** -- a body paragraph that ends without sentence-final punctuation
   continues in the next body paragraph (photo captions printed in between are
-  skipped over); the two halves are joined again.
+  skipped over); the two halves are joined again. Table rows (cells joined by `` | ``, as
+  Markdown tables and the DOCX/HTML readers write them) are never joined. ``join_breaks=False``
+  turns this off for text whose paragraphs are the author's own (Word documents).
 * **Headlines** -- a plain-text page without ``#`` headings that starts with a short line
   without end punctuation has it as its headline (instead of joining it to the first paragraph).
 * **Captions and credits** -- lines starting with 上图/中图/下图/左图/右图/图为 and
@@ -20,6 +22,10 @@ The cleaned text is the headings and paragraphs joined by blank lines; every
 paragraph records its ``start``/``end`` offsets into it. Shortcut: a "paragraph"
 is one non-empty input line, which is how Markdown exported from news systems
 arrives.
+
+``clean_pages`` cleans text that comes in pages (a PDF's): the same steps over all pages at
+once, so a paragraph broken by a page end is joined again; every paragraph records the page
+it starts on and where a later page begins inside it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from rag.documents import Document, Paragraph, Section
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 CAPTION_RE = re.compile(r"^(上图|中图|下图|左图|右图|左上图|右上图|图为|图片|图\d*)\s*[:：]")
 CREDIT_RE = re.compile(r"(供图|摄|摄影)$")
+TABLE_ROW_RE = re.compile(r"^\||\S \| \S")  # a Markdown table row, or cells joined by " | "
 BYLINE_LINE_RE = re.compile(r"(记者|通讯员|本报)")
 BYLINE_PREFIX_RE = re.compile(r"^(?:[^\s(（]{0,8})[(（]\s*(?:[^)）]*?)(?:记者|通讯员)[^)）]*[)）]")
 CLOSERS = "”’\"'」』）)】》"
@@ -49,6 +56,8 @@ class Block:
     text: str
     level: int = 0  # number of '#' for headings, else 0
     path: tuple[str, ...] = ()
+    page: int | None = None  # the page the block starts on (paged input only)
+    breaks: tuple[tuple[int, int], ...] = ()  # (offset in ``text``, page) where a later page begins
 
 
 def ends_sentence(text: str) -> bool:
@@ -91,28 +100,37 @@ def _has_byline_prefix(text: str) -> bool:
     return bool(BYLINE_PREFIX_RE.match(text))
 
 
-def clean(raw: str, doc_id: str, source: str = "", title: str | None = None) -> Document:
+def clean(raw: str, doc_id: str, source: str = "", title: str | None = None, join_breaks: bool = True) -> Document:
     """Parse raw page text into a ``Document`` (see module docstring)."""
-    blocks = _blocks(raw)
+    return clean_pages([(None, raw)], doc_id, source, title, join_breaks)
+
+
+def clean_pages(
+    pages: list[tuple[int | None, str]], doc_id: str, source: str = "", title: str | None = None,
+    join_breaks: bool = True,
+) -> Document:
+    """Like ``clean`` for text in pages, ``(page number, text)`` in order: paragraphs know their pages."""
+    blocks = _blocks(pages)
     blocks, sections = _assign_sections(blocks, title, doc_id)
     blocks = _attach_credits(blocks)
-    blocks, repairs = _join_layout_breaks(blocks)
+    blocks, repairs = _join_layout_breaks(blocks) if join_breaks else (blocks, [])
     text, paragraphs = _emit(blocks)
     return Document(doc_id, source, text, paragraphs, sections, repairs)
 
 
-def _blocks(raw: str) -> list[Block]:
+def _blocks(pages: list[tuple[int | None, str]]) -> list[Block]:
     """Classify every non-empty normalised line into a block (headings lose their ``#`` marks)."""
     blocks: list[Block] = []
-    for line in _normalise(raw):
-        if not line:
-            continue
-        kind = _classify(line)
-        if kind == "heading":
-            m = HEADING_RE.match(line)
-            blocks.append(Block("heading", m.group(2).strip(), len(m.group(1))))
-        else:
-            blocks.append(Block(kind, line))
+    for page, raw in pages:
+        for line in _normalise(raw):
+            if not line:
+                continue
+            kind = _classify(line)
+            if kind == "heading":
+                m = HEADING_RE.match(line)
+                blocks.append(Block("heading", m.group(2).strip(), len(m.group(1)), page=page))
+            else:
+                blocks.append(Block(kind, line, page=page))
     return _headline(blocks)
 
 
@@ -123,7 +141,7 @@ def _headline(blocks: list[Block]) -> list[Block]:
         return blocks
     first = blocks[0]
     if first.kind == "body" and len(first.text) <= TITLE_MAX and not ends_sentence(first.text):
-        return [Block("heading", first.text, 1)] + blocks[1:]
+        return [replace(first, kind="heading", level=1)] + blocks[1:]
     return blocks
 
 
@@ -222,13 +240,24 @@ def _join_layout_breaks(blocks: list[Block]) -> tuple[list[Block], list[tuple[st
     for block in blocks:
         k = _last_non_caption(joined)
         if block.kind == "body" and k is not None and _continues(joined[k], block):
-            prev = joined[k]
-            sep = " " if (prev.text[-1].isascii() and block.text[0].isascii()) else ""
-            repairs.append((prev.text[-12:], block.text[:12]))
-            joined[k] = replace(prev, text=prev.text + sep + block.text)
+            repairs.append((joined[k].text[-12:], block.text[:12]))
+            joined[k] = _joined(joined[k], block)
         else:
             joined.append(block)
     return joined, repairs
+
+
+def _joined(prev: Block, block: Block) -> Block:
+    """``prev`` continued by ``block`` (a space between two ASCII ends), recording a page begun in ``block``."""
+    sep = " " if (prev.text[-1].isascii() and block.text[0].isascii()) else ""
+    shift = len(prev.text) + len(sep)
+    breaks = list(prev.breaks)
+    page = breaks[-1][1] if breaks else prev.page
+    for at, later in ((0, block.page), *block.breaks):
+        if later != page:
+            breaks.append((shift + at, later))
+            page = later
+    return replace(prev, text=prev.text + sep + block.text, breaks=tuple(breaks))
 
 
 def _last_non_caption(blocks: list[Block]) -> int | None:
@@ -237,8 +266,11 @@ def _last_non_caption(blocks: list[Block]) -> int | None:
 
 
 def _continues(prev: Block, block: Block) -> bool:
-    """True when ``block`` continues ``prev``: both body paragraphs of one section, ``prev`` unfinished."""
-    return prev.kind == "body" and block.kind == "body" and prev.path == block.path and not ends_sentence(prev.text)
+    """True when ``block`` continues ``prev``: both body paragraphs (not table rows) of one section, ``prev`` unfinished."""
+    return (
+        prev.kind == "body" and block.kind == "body" and prev.path == block.path and not ends_sentence(prev.text)
+        and not TABLE_ROW_RE.search(prev.text) and not TABLE_ROW_RE.search(block.text)
+    )
 
 
 def _emit(blocks: list[Block]) -> tuple[str, list[Paragraph]]:
@@ -251,7 +283,8 @@ def _emit(blocks: list[Block]) -> tuple[str, list[Paragraph]]:
         pos = start + len(block.text)
         texts.append(block.text)
         if block.kind in ("body", "caption"):
-            paragraphs.append(Paragraph(block.text, block.kind, block.path, len(paragraphs), start, pos))
+            breaks = [(start + at, page) for at, page in block.breaks]
+            paragraphs.append(Paragraph(block.text, block.kind, block.path, len(paragraphs), start, pos, block.page, breaks))
     return "\n\n".join(texts), paragraphs
 
 

@@ -1,7 +1,13 @@
 """Read files from disk into text, refusing what cannot be ingested.
 
-Supported now: plain text and Markdown (``.txt``, ``.md``, ``.markdown``).
-Decoding order: a byte-order mark (UTF-8/16/32); UTF-16 without one (ASCII in it leaves
+Supported: plain text and Markdown (``.txt``, ``.md``, ``.markdown``), PDF (``.pdf``, text per
+page), Word (``.docx``) and web pages (``.html``, ``.htm``, main text only). ``load_file``
+checks the path, type and size and hands PDF, DOCX and HTML to their readers in
+``rag.ingest.formats`` (pypdf, python-docx, trafilatura), which never go through the text
+decoder below (its binary refusal is for text files). The result is a ``Loaded``: text with one
+paragraph per line and ``#`` headings, the title the file names, and for a PDF its pages.
+
+Text decoding order: a byte-order mark (UTF-8/16/32); UTF-16 without one (ASCII in it leaves
 NUL bytes on one side); UTF-8; GB18030 when nearly all its Chinese characters are common
 ones; else ``charset-normalizer`` (Big5 and the rest), reading Western single-byte text as
 Windows-1252. Empty, binary, oversized and undecodable files are
@@ -18,8 +24,10 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from rag.errors import InputError
+from rag.ingest.formats import DOCX_SUFFIXES, HTML_SUFFIXES, PDF_SUFFIXES, Loaded, read_docx, read_html, read_pdf
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES + HTML_SUFFIXES
 
 
 def iter_input_files(paths: list[Path]) -> list[Path]:
@@ -35,7 +43,7 @@ def iter_input_files(paths: list[Path]) -> list[Path]:
             if not found:
                 raise InputError(
                     f"{path}: folder holds no {'/'.join(SUPPORTED_SUFFIXES)} files",
-                    hint="point at a folder of text or Markdown files",
+                    hint="point at a folder of text, Markdown, PDF, Word or HTML files",
                 )
             files.extend(found)
         else:
@@ -117,7 +125,8 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
     if _looks_binary(data):
         raise InputError(
             f"{name}: looks like a binary file, not text",
-            hint=f"supported formats: {', '.join(SUPPORTED_SUFFIXES)} (UTF-8, UTF-16, GBK or another text encoding)",
+            hint=f"text files ({', '.join(TEXT_SUFFIXES)}) must be UTF-8, UTF-16, GBK or another text encoding; "
+            f"PDF, Word and HTML files need their own suffix ({', '.join(PDF_SUFFIXES + DOCX_SUFFIXES + HTML_SUFFIXES)})",
         )
     try:
         return data.decode("utf-8")
@@ -137,8 +146,27 @@ def decode_bytes(data: bytes, name: str = "input") -> str:
     return str(best)
 
 
+def load_file(path: Path, max_mb: float = 10.0) -> Loaded:
+    """Read one supported file (see module docstring for what is refused)."""
+    _check_file(path, max_mb)
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return read_pdf(path)
+    if suffix in DOCX_SUFFIXES:
+        return read_docx(path)
+    data = path.read_bytes()
+    if suffix in HTML_SUFFIXES:
+        return read_html(path, data)
+    return Loaded(decode_bytes(data, name=str(path)))
+
+
 def load_text(path: Path, max_mb: float = 10.0) -> str:
-    """Read one supported file as text (see module docstring for what is refused)."""
+    """Read one supported file as text (a PDF's pages joined)."""
+    return load_file(path, max_mb).text
+
+
+def _check_file(path: Path, max_mb: float) -> None:
+    """The path is a regular file of a supported type, not empty and within the size limit."""
     if not path.exists():
         raise InputError(f"{path}: no such file", hint="check the path")
     if not path.is_file():
@@ -154,4 +182,5 @@ def load_text(path: Path, max_mb: float = 10.0) -> str:
             f"{path}: {size / 1024 / 1024:.1f} MB is larger than the {max_mb:g} MB limit",
             hint="split the file, or raise RAG_MAX_FILE_MB if you really want it in one piece",
         )
-    return decode_bytes(path.read_bytes(), name=str(path))
+    if size == 0:
+        raise InputError(f"{path}: the file is empty", hint="nothing to ingest; add text to it")

@@ -27,8 +27,8 @@ from rag.index.embeddings import get_embeddings
 from rag.index.manifest import COMPLETE, WRITING, fingerprint
 from rag.index.store import Store
 from rag.ingest.chunking import chunk_document
-from rag.ingest.cleaning import clean
-from rag.ingest.loaders import iter_input_files, load_text
+from rag.ingest.cleaning import clean, clean_pages
+from rag.ingest.loaders import iter_input_files, load_file
 from rag.settings import Settings, get_settings
 
 EMBED_BATCH = 32
@@ -75,8 +75,13 @@ def doc_ids_for(paths: list[Path], known: dict[str, str] | None = None) -> dict[
 
 
 def load_document(path: Path, settings: Settings, doc_id: str | None = None) -> Document:
-    raw = load_text(path, max_mb=settings.max_file_mb)
-    doc = clean(raw, doc_id or doc_id_for(path), source=str(path.resolve()), title=path.stem)
+    """Read and clean one file; its title is the one the file names (PDF/DOCX/HTML metadata), else its stem."""
+    loaded = load_file(path, max_mb=settings.max_file_mb)
+    doc_id, source, title = doc_id or doc_id_for(path), str(path.resolve()), loaded.title or path.stem
+    if loaded.pages:
+        doc = clean_pages(loaded.pages, doc_id, source=source, title=title)
+    else:
+        doc = clean(loaded.text, doc_id, source=source, title=title, join_breaks=loaded.join_breaks)
     if not doc.paragraphs:
         raise InputError(f"{path}: holds headings only, no text to index")
     return doc

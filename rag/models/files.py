@@ -57,6 +57,13 @@ def default_parts() -> list[Path]:
     return paths
 
 
+def local_model_ready(settings: Settings | None = None, filename: str = MODEL_FILENAME) -> bool:
+    """Whether the joined, verified model file is in place (no hashing, no joining)."""
+    settings = settings or get_settings()
+    target = settings.models_dir / filename
+    return target.exists() and _marker_matches(target, target.with_name(target.name + ".verified.json"), MODEL_SHA256)
+
+
 def ensure_local_model(
     settings: Settings | None = None,
     progress: bool = False,
