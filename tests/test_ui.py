@@ -12,7 +12,7 @@ import pytest
 
 from rag.models import registry
 from rag.models.fake import FakeChatModel
-from ui import render
+from ui import chat, render
 from ui.i18n import TEXT, lang_of, msg
 
 # gr.Warning outside a running event is a Python warning: expected here.
@@ -131,7 +131,6 @@ def test_languages_follow_the_browser_and_both_tables_are_complete():
 
 # -- chat handler -----------------------------------------------------------------------------
 def run_chat(ctx, question, turns=(), overrides=None, request=None):
-    from ui import chat
 
     return list(chat.respond(ctx, question, list(turns), overrides, request))
 
@@ -424,8 +423,10 @@ def test_answers_share_one_model_queue_and_nothing_else_waits_in_it(tmp_path):
     by_name = {}
     for fn in demo.fns.values():
         by_name.setdefault(getattr(fn.fn, "__name__", ""), []).append(fn)
-    model = [fn for name in ("respond", "summarize_one", "summarize_all") for fn in by_name[name]]
-    assert model and all(fn.concurrency_id == "model" and fn.concurrency_limit == 3 for fn in model)
+    summaries_ = [fn for name in ("summarize_one", "summarize_all") for fn in by_name[name]]
+    assert summaries_ and all(fn.concurrency_id == "model" and fn.concurrency_limit == 3 for fn in summaries_)
+    chats = by_name["respond"]  # answers wait in the process's model queue (rag.models.queue), with their position
+    assert chats and all(fn.concurrency_id == "chat" and fn.concurrency_limit >= 16 for fn in chats)
     others = [fn for name in ("debug", "upload", "view") for fn in by_name.get(name, [])]
     assert others and all(fn.concurrency_id != "model" for fn in others)
 
@@ -441,3 +442,33 @@ def test_a_long_session_keeps_only_its_newest_turns(article_settings):
             turns = frames[-1][2]
     assert [t["question"][-1] for t in turns] == ["3", "4", "5"]
     assert frames[-1][1].count("turn-label") <= 2  # earlier answers' cards: only the kept turns'
+
+
+def test_a_waiting_question_shows_its_place_in_the_model_queue_and_keeps_to_its_scope(article_settings, tmp_path):
+    import threading
+
+    from rag.ingest import ingest
+    from rag.models.queue import shared_queue
+    from ui.context import AppContext
+
+    other = tmp_path / "lotus.md"
+    other.write_text("# 荷花节\n\n南湖公园的荷花节共有三千名游客到场。\n", encoding="utf-8")
+    ingest([other], article_settings)
+    ctx = AppContext(article_settings)
+    queue = shared_queue(article_settings.model_concurrency)
+    ticket = queue.enter()
+    for _ in queue.wait(ticket):
+        pass
+    frames = []
+    with registry.override(FakeChatModel(lambda m: "资料中没有相关信息。")):
+        asker = threading.Thread(target=lambda: frames.extend(chat.respond(ctx, "荷花节有多少游客?", [], {}, None, ["lotus"])))
+        asker.start()
+        asker.join(2.0)
+        try:
+            assert asker.is_alive()  # the model is taken: the question waits, and says so
+            assert any(msg("queued", "en", n=1) in f[0][-1]["content"] for f in frames)
+        finally:
+            queue.leave(ticket)
+        asker.join(30)
+    contexts = frames[-1][2][-1]["answer"]["contexts"]
+    assert contexts and {c["doc_id"] for c in contexts} == {"lotus"}  # only the chosen document was searched

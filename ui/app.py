@@ -17,9 +17,9 @@ Building touches neither the store nor a model: everything that can fail (empty 
 missing model, dead endpoint) happens in a handler and shows up as a message. The
 returned ``RagApp`` is a ``gr.Blocks`` whose ``launch()`` already carries the CSS,
 scripts, i18n table and safe defaults (127.0.0.1, no SSR, no analytics); any of them
-can still be overridden by keyword. Answers and summaries share one queue for the model
-(``RAG_MODEL_CONCURRENCY`` at a time, with Gradio's visible queue position); everything else
-runs beside it.
+can still be overridden by keyword. Answers and summaries wait in the process's one fair
+queue for the model (``rag.models.queue``, ``RAG_MODEL_CONCURRENCY`` at a time, shared with the
+HTTP API); everything else runs beside it.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def wire_across_tabs(demo: gr.Blocks, shared: Shared, chat_tab: ChatTab, sums_ta
         on_load, None,
         [
             chat_tab.examples, chat_tab.sources, docs_tab.table, shared.debug_df, docs_tab.pick,
-            sums_tab.doc, sums_tab.section, sums_tab.out, docs_tab.status,
+            sums_tab.doc, sums_tab.section, sums_tab.out, docs_tab.status, chat_tab.scope,
         ],
         api_name=False,
     )
@@ -160,7 +160,9 @@ def wire_across_tabs(demo: gr.Blocks, shared: Shared, chat_tab: ChatTab, sums_ta
         return lists_after_change(ctx, request)
 
     for changed in (docs_tab.ingested, docs_tab.deleted):
-        changed.then(refresh_lists, None, [chat_tab.examples, sums_tab.doc, sums_tab.section], api_name=False)
+        changed.then(
+            refresh_lists, None, [chat_tab.examples, sums_tab.doc, sums_tab.section, chat_tab.scope], api_name=False
+        )
 
 
 def page_load(ctx: AppContext, request: gr.Request | None) -> tuple:
@@ -178,7 +180,7 @@ def page_load(ctx: AppContext, request: gr.Request | None) -> tuple:
         examples_update(ctx),
         chat.render_sources([], lang) if ids else status,
         rows, debug_table([], [], lang), gr.update(choices=ids, value=first), gr.update(choices=ids, value=first),
-        sections, sum_msg, status,
+        sections, sum_msg, status, gr.update(choices=ids, value=[]),
     )
 
 
@@ -187,6 +189,6 @@ def lists_after_change(ctx: AppContext, request: gr.Request | None) -> tuple:
     try:
         ids = documents.doc_ids(ctx)
     except Exception:  # noqa: BLE001 - the failing step already showed the error
-        return gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     sections, _ = summaries.on_doc(ctx, ids[0] if ids else None, request)
-    return examples_update(ctx), gr.update(choices=ids, value=ids[0] if ids else None), sections
+    return examples_update(ctx), gr.update(choices=ids, value=ids[0] if ids else None), sections, gr.update(choices=ids)

@@ -24,7 +24,7 @@ import re
 
 import gradio as gr
 
-from rag.answering.events import Done, Draft, Retry, Rewritten, Sentence, SourcesFound, Translated
+from rag.answering.events import Done, Draft, Queued, Retry, Rewritten, Sentence, SourcesFound, Translated
 from rag.errors import StoreError
 
 from .context import AppContext, Problem, problem
@@ -121,8 +121,12 @@ def answer_record(answer) -> dict:
     return d
 
 
-def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides: dict | None, request: gr.Request | None):
-    """Yields (chatbot, sources, turns, copy text, debug rows, question box)."""
+def respond(
+    ctx: AppContext, question: str, turns: list[dict] | None, overrides: dict | None, request: gr.Request | None,
+    doc_ids: list[str] | None = None,
+):
+    """Yields (chatbot, sources, turns, copy text, debug rows, question box); ``doc_ids``: search
+    only these documents."""
     lang = lang_of(request)
     turns = list(turns or [])
     question = (question or "").strip()
@@ -134,18 +138,24 @@ def respond(ctx: AppContext, question: str, turns: list[dict] | None, overrides:
     user = {"role": "user", "content": question}
     live = {"contexts": [], "citations": []}
     rewritten, translated, text, checked = None, None, "", ""
+    queued = None  # the place in the model queue while waiting
 
     def frame(bubble: str):
         return base + [user, {"role": "assistant", "content": bubble}]
 
     def bubble(searching: bool = False) -> str:
-        return streaming_html(text, lang, rewritten, searching, translated, checked)
+        return streaming_html(text, lang, rewritten, searching, translated, checked, queued)
 
     yield frame(bubble(searching=True)), render_sources(turns, lang, live), turns, gr.skip(), gr.skip(), ""
     try:
         chain = ctx.chain(overrides)
-        for event in chain.stream(question, history_of(turns)):
-            if isinstance(event, Rewritten | Translated):
+        for event in chain.stream(question, history_of(turns), doc_ids or ()):
+            if not isinstance(event, Queued):
+                queued = None
+            if isinstance(event, Queued):
+                queued = event.position
+                yield frame(bubble()), gr.skip(), turns, gr.skip(), gr.skip(), ""
+            elif isinstance(event, Rewritten | Translated):
                 if isinstance(event, Rewritten):
                     rewritten = event.text
                 else:

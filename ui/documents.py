@@ -70,14 +70,20 @@ def _check(paths: list[Path], settings) -> None:
 
 
 def upload(ctx: AppContext, files, request: gr.Request | None, progress=None):
-    """Returns (status html, table rows, doc choices)."""
-    from rag.ingest import ingest
+    """Returns (status html, table rows, doc choices). Every file is checked before any is stored;
+    a file whose text is already stored under another id is not stored again (``rag.ingest.uploads``)."""
+    from rag.ingest.uploads import store_upload
 
     lang = lang_of(request)
     if not files:
         return error_html(msg("no_files", lang), lang), gr.skip(), gr.skip()
     files = files if isinstance(files, list) else [files]
-    uploads = ctx.base.data_dir / "uploads"
+
+    def on_progress(done: int, total: int, label: str) -> None:
+        if progress is not None:
+            progress((done, max(total, 1)), desc=f"{msg('embedding', lang)} {label}")
+
+    stored, duplicates, parts = [], [], []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             staged = []
@@ -87,27 +93,24 @@ def upload(ctx: AppContext, files, request: gr.Request | None, progress=None):
                 shutil.copyfile(src, dst)
                 staged.append(dst)
             _check(staged, ctx.base)
-            uploads.mkdir(parents=True, exist_ok=True)
-            targets = []
             for p in staged:
-                shutil.copyfile(p, uploads / p.name)
-                targets.append(uploads / p.name)
-
-        def on_progress(done: int, total: int, label: str) -> None:
-            if progress is not None:
-                progress((done, max(total, 1)), desc=f"{msg('embedding', lang)} {label}")
-
-        report = ingest(targets, ctx.base, progress=on_progress)
+                done = store_upload(p.name, p.read_bytes(), ctx.base, progress=on_progress)
+                if done.duplicate_of:
+                    duplicates.append(msg("duplicate", lang, file=p.name, doc=done.duplicate_of))
+                else:
+                    stored.append(done.doc_id)
+                    parts.append(report_text(done.report, lang))
     except Exception as exc:  # noqa: BLE001 - shown to the user; the server keeps serving
         p = problem(exc, lang)
         gr.Warning(p.message)
         return error_html(p.message, lang, p.hint), gr.skip(), gr.skip()
     finally:
         ctx.changed()
-    text = msg("ingest_done", lang, docs=", ".join(report.documents), summary=report_text(report, lang))
+    lines = [msg("ingest_done", lang, docs=", ".join(stored), summary="; ".join(parts))] if stored else []
+    text = " ".join(lines + duplicates)
     gr.Info(text)
     ids = doc_ids(ctx)
-    return ok_html(text), rows(ctx, lang), gr.update(choices=ids, value=report.documents[-1] if report.documents else None)
+    return ok_html(text), rows(ctx, lang), gr.update(choices=ids, value=(stored or [None])[-1])
 
 
 def view(ctx: AppContext, doc_id: str | None, request: gr.Request | None) -> str:

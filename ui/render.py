@@ -85,11 +85,12 @@ def answer_html(answer: dict, lang: str, prefix: str = "src-") -> str:
 
 def streaming_html(
     text: str, lang: str, rewritten: str | None = None, searching: bool = False, translated: str | None = None,
-    checked: str = "",
+    checked: str = "", queued: int | None = None,
 ) -> str:
     """The answer while it is written: only the sentences that already passed the check
-    (``checked``); the model's unchecked text (``text``) is never shown, a caret says it is writing."""
-    note = msg("searching" if searching else "checking", lang)
+    (``checked``); the model's unchecked text (``text``) is never shown, a caret says it is writing;
+    ``queued``: the question's place in the model queue while it waits."""
+    note = msg("queued", lang, n=queued) if queued else msg("searching" if searching else "checking", lang)
     done = f'<div class="answer">{esc(checked)}</div>' if checked else ""
     caret = '<span class="caret">▍</span>' if text or not checked else ""
     return f'{notes_html(lang, rewritten, translated)}{done}{caret}<div class="pending">{esc(note)}</div>'

@@ -12,8 +12,9 @@ questions, the new-chat and copy buttons and the source panel, and wires them:
 
 It returns the ``ChatTab`` parts other tabs refill: the examples (after an upload or a
 delete) and the sources (on page load). ``examples_update(ctx)`` is that refill.
-Shortcut: answers are produced one at a time, for all sessions together (Gradio's
-default of one running event per listener; see ``ui/app.py``).
+The scope selector limits the question to some documents (none chosen: all of them).
+Answers wait for the model in the process's one fair queue (``rag.models.queue``), shared with the
+HTTP API; the bubble shows the question's place in it.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from .context import AppContext
 from .i18n import T
 from .shared import Shared
 
+CHAT_THREADS = 32  # chat questions handled at once (most of them wait in the model queue)
+
 
 @dataclass
 class ChatTab:
     examples: gr.Dataset
     sources: gr.HTML
+    scope: gr.Dropdown
 
 
 def build_chat_tab(shared: Shared) -> ChatTab:
@@ -50,6 +54,9 @@ def build_chat_tab(shared: Shared) -> ChatTab:
                         scale=5, lines=1, max_lines=4, autofocus=True,
                     )
                     ask = gr.Button(T("ask"), variant="primary", elem_id="ask", scale=1)
+                scope = gr.Dropdown(
+                    label=T("scope"), choices=[], value=[], multiselect=True, elem_id="scope", allow_custom_value=False,
+                )
                 examples = gr.Dataset(
                     label=T("examples"), components=[question], samples=[], elem_id="examples",
                     samples_per_page=6,
@@ -61,14 +68,15 @@ def build_chat_tab(shared: Shared) -> ChatTab:
                 gr.Markdown("### " + T("sources"))
                 sources = gr.HTML(chat.render_sources([], "en"), elem_id="sources", padding=False)
 
-    def respond(q, ts, ov, request: gr.Request):
-        yield from chat.respond(ctx, q, ts, ov, request)
+    def respond(q, ts, ov, docs, request: gr.Request):
+        yield from chat.respond(ctx, q, ts, ov, request, docs)
 
-    ask_inputs = [question, shared.turns, shared.overrides]
+    ask_inputs = [question, shared.turns, shared.overrides, scope]
     chat_outputs = [chatbot, sources, shared.turns, shared.copy_text, shared.debug_df, question]
-    # every answer goes through one queue for the model ("model"): the local model runs one at a
-    # time, a model server RAG_MODEL_CONCURRENCY at once; searching, uploading and reading never wait
-    model_queue = {"concurrency_id": "model", "concurrency_limit": max(1, ctx.base.model_concurrency)}
+    # answers wait for the model in the process's one fair queue (rag.models.queue), shared with
+    # the HTTP API, and show their place in it; here they only need a thread each. Searching,
+    # uploading and reading never wait for the model.
+    model_queue = {"concurrency_id": "chat", "concurrency_limit": CHAT_THREADS}
     question.submit(respond, ask_inputs, chat_outputs, api_name="ask", **model_queue)
     ask.click(respond, ask_inputs, chat_outputs, api_name=False, **model_queue)
     examples.click(lambda sample: sample[0] if sample else "", [examples], [question], api_name=False).then(
@@ -82,7 +90,7 @@ def build_chat_tab(shared: Shared) -> ChatTab:
     new.click(new_chat, None, cleared, api_name=False)
     chatbot.clear(new_chat, None, cleared, api_name=False)
     copy.click(None, [shared.copy_text], None, js=COPY_JS, api_name=False)
-    return ChatTab(examples=examples, sources=sources)
+    return ChatTab(examples=examples, sources=sources, scope=scope)
 
 
 def examples_update(ctx: AppContext):
