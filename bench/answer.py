@@ -17,6 +17,12 @@ evaluation speed (tokens/s on a fixed 1,000-token prompt) measured at the start 
 the end of the same run, so figures from two runs can be compared as ratios to it.
 Machines here differ by up to 4x: compare before/after runs on one machine within the
 hour, and the token and call counts, which do not vary.
+
+``--model-cache FILE`` (for tuning the checks on a dev split, never for speed figures): every
+model call's output is kept in FILE, keyed by its exact messages; a later run with the same
+prompts replays them instead of asking the model (the local model runs at temperature 0, so a
+replay is what it would say), and asks the model only for prompts it has not seen -- e.g. a
+retry that a changed check now triggers. Timings of replayed calls are meaningless.
 """
 
 from __future__ import annotations
@@ -68,6 +74,30 @@ def bare_prompt_speed(model) -> float | None:
     return round(speed, 1)
 
 
+class CachedChain(AnswerChain):
+    """An ``AnswerChain`` whose model calls are replayed from (and recorded into) ``cache``."""
+
+    cache: dict[str, str] = {}
+    cache_file: Path | None = None
+
+    def _stream_model(self, messages, run, kind, model=None):
+        import hashlib
+
+        if self.cache_file is None:  # no --model-cache: the model answers every call
+            yield from super()._stream_model(messages, run, kind, model)
+            return
+        key = hashlib.sha256(json.dumps([kind, [m.content for m in messages]], ensure_ascii=False).encode()).hexdigest()
+        if key in self.cache:
+            run.record(kind, messages, self.cache[key], [], 0.0)
+            yield self.cache[key]
+            return
+        # read the whole reply even when the chain would stop early (a refusal), so it can be replayed
+        self.cache[key] = "".join(super()._stream_model(messages, run, kind, model))
+        with self.cache_file.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"key": key, "out": self.cache[key]}, ensure_ascii=False) + "\n")
+        yield self.cache[key]
+
+
 def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, language: str | None = None) -> list[dict]:
     questions = [q for q in load_questions(questions_path) if language is None or detect_language(q.question) == language]
     questions = questions[: limit or None]
@@ -77,7 +107,7 @@ def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, lang
         for f in base.models_dir.glob("*"):  # reuse the joined model file instead of joining 1.1 GB again
             (settings.models_dir / f.name).symlink_to(f)
         ingest([corpus], settings)
-        chain = AnswerChain(settings, llm=get_chat_model(settings=settings))
+        chain = CachedChain(settings, llm=get_chat_model(settings=settings))
         chain.invoke("预热")  # load the model and jieba; not timed
         results = []
         for i, q in enumerate(questions, 1):
@@ -109,7 +139,15 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
     ap.add_argument("--language", choices=["zh", "en"], help="only the questions in this language")
     ap.add_argument("--json", type=Path, help="also write the figures and every result here")
+    ap.add_argument("--model-cache", type=Path, help="replay model calls kept in this file, keep new ones in it "
+                    "(tuning on dev only: replayed timings are meaningless)")
     args = ap.parse_args()
+    if args.model_cache:
+        if args.model_cache.exists():
+            for line in args.model_cache.read_text(encoding="utf-8").splitlines():
+                row = json.loads(line)
+                CachedChain.cache[row["key"]] = row["out"]
+        CachedChain.cache_file = args.model_cache
 
     base = Settings()
     model = get_chat_model(settings=base)

@@ -324,3 +324,22 @@ def test_an_overlong_question_is_a_clear_error_before_any_work(article_settings)
     with pytest.raises(InputError, match="4,000 characters long; the limit is 1,000"):
         chain.invoke("问" * 4000)
     assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "question, why",
+    [
+        ("2021年全区有多少名退役军人加入志愿先锋队?", "year 2021"),  # another year's figure
+        ("全区有多少名未返校大学生投身疫情防控工作?", "does not mention 大学生"),  # another subject's number
+    ],
+)
+def test_prose_sentences_must_answer_this_question_not_a_neighbouring_one(article_settings, question, why):
+    # a true, cited sentence that answers another question: the prose answer is refused
+    def veterans(msgs):
+        n = next((k for k, body in passages(msgs).items() if "181名退役军人" in body), 1)
+        return f"截至3月19日,全区已有181名退役军人加入志愿先锋队[{n}]。"
+
+    answer = chain_with(article_settings, veterans)[0].invoke(question)
+    assert answer.refused and why in answer.refusal_reason
+    asked = chain_with(article_settings, veterans)[0].invoke("截至3月19日,全区有多少名退役军人加入志愿先锋队?")
+    assert not asked.refused  # the question it does answer

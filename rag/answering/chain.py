@@ -33,7 +33,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 
 import prompts
-from rag.answering import answerability, excerpts, pinyin_names
+from rag.answering import answerability, constraints, excerpts, pinyin_names
 from rag.answering.answer import Answer, Turn
 from rag.answering.citations import CheckedSentence, Checker, Source, looks_injected
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
@@ -520,9 +520,12 @@ class _Prose:
 
     def __init__(self, chain: AnswerChain, run: _Run, checker: Checker, sources: list[Source]):
         self.chain, self.run, self.checker, self.sources = chain, run, checker, sources
+        # what a supporting sentence must cover: the question's years, names, subject, measure
+        self.asked = constraints.of_question(run.translated or run.asked, chain._common, chain._known)
         self.raw = ""
         self.checked: list = []  # CheckedSentence, in order
         self.held: list = []  # passed the check, waiting for the answer to address the question
+        self.off: list[str] = []  # why supported sentences do not answer this question
         self.refused = False
 
     def feed(self, draft: Iterator[Event]) -> Iterator[Event]:
@@ -554,6 +557,9 @@ class _Prose:
             return
         t = time.perf_counter()
         c = self.checker.check_sentence(sentence, cited, inner)
+        if c.status != "dropped" and (why := self._off_question(c)):
+            c = CheckedSentence(c.text, [], "dropped", why)
+            self.off.append(why)
         self.run.timings["check_s"] = round(self.run.timings.get("check_s", 0) + time.perf_counter() - t, 4)
         self.checked.append(c)
         if c.status == "dropped":
@@ -565,6 +571,20 @@ class _Prose:
                 result = self.checker.assemble([c])
                 yield Sentence(join_cited(c.text, c.cited), result.citations)
             self.held = []
+
+    def _off_question(self, c: CheckedSentence) -> str | None:
+        """Why no sentence the checked sentence cites answers *this* question (``constraints``: another
+        year, place or subject, another measure, a number of another kind), or None."""
+        whys = []
+        for citation in self.checker.assemble([c]).citations:
+            src = next(s for s in self.sources if s.n == citation.n)
+            why = constraints.unit_clash(c.text, citation.quote, self.asked.question) or constraints.uncovered(
+                self.asked, c.text, citation.quote, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id)
+            )
+            if why is None:
+                return None
+            whys.append(why)
+        return whys[0] if whys else None
 
     def _miss(self, result=None) -> str | None:
         result = result or self.checker.assemble(self.checked)
@@ -579,7 +599,8 @@ class _Prose:
         result = self.checker.assemble(self.checked)
         dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
         if not result.citations:
-            yield from run.refuse("no sentence is supported by the sources", raw=raw, dropped=dropped)
+            reason = self.off[0] if self.off else "no sentence is supported by the sources"
+            yield from run.refuse(reason, raw=raw, dropped=dropped)
             return
         miss = self._miss(result)
         if miss:

@@ -12,6 +12,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **subject**: a good part of the question's rarity-weighted terms that the corpus knows must be
   in the chunk (a passage about veterans does not answer a question about students); a question
   of several parts is judged by the part the chunk covers best;
+* **what is counted**: in a count question (多少/几 + measure word + noun) the noun names what is
+  counted; a chunk that never mentions it (when the corpus uses the word at all) cannot give
+  its count, however many of the question's other words it shares;
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
   change, one about a share (占比/比重/比例) a sentence stating a share; a figure stated per day
   (日均/每天) or per person (人均) does not answer a question that asks neither;
@@ -51,6 +54,7 @@ class Asked:
     names: list[str] = field(default_factory=list)
     parts: list[dict[str, float]] = field(default_factory=list)  # per part of the question: known term -> weight
     measures: set[str] = field(default_factory=set)
+    counted: list[str] = field(default_factory=list)  # what a count question counts (words the corpus uses)
     question: str = ""
 
 
@@ -96,6 +100,30 @@ def names(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_COUNT_WORDS = ("多少", "几")
+_NOUN_TAGS = ("n", "l", "nz", "nt", "ns", "nr")
+
+
+def counted(question: str) -> list[str]:
+    """The noun a count question counts: the first noun within three words after 多少/几 and its
+    measure word ("多少名未返校大学生" -> 大学生; "多少辆新能源车" -> 新能源); none when the
+    measure word ends the question ("多少人次?")."""
+    import jieba.posseg
+
+    words = [w for w in jieba.posseg.lcut(question) if w.word.strip()]
+    out = []
+    for i, w in enumerate(words):
+        if w.word not in _COUNT_WORDS or i + 1 >= len(words):
+            continue
+        for after in words[i + 2 : i + 5]:  # skip the measure word
+            if not is_cjk(after.word) or after.flag == "x":
+                break
+            if after.flag in _NOUN_TAGS and len(after.word) >= 2:
+                out.append(after.word)
+                break
+    return out
+
+
 def of_question(
     question: str,
     common: Callable[[str], bool] = lambda word: False,
@@ -113,6 +141,7 @@ def of_question(
         names=[n for n in names(question) if not common(n)],
         parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in parts],
         measures=measures(question),
+        counted=[w for w in counted(question) if known(w) is not None and not common(w)],
         question=question,
     )
 
@@ -138,6 +167,9 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"the source does not mention {', '.join(missing)}"
+    absent = [w for w in asked.counted if w not in context]
+    if absent:
+        return f"the source does not mention {', '.join(absent)}, which the question counts"
     coverage = [(sum(w for t, w in terms.items() if t in context) / sum(terms.values()), terms)
                 for terms in asked.parts if terms]
     if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:
