@@ -484,9 +484,11 @@ class AnswerChain:
 
     def warm(self) -> None:
         """Load the local model and evaluate the answer prompt's static start (the system prompt)
-        once, so the first question finds it in llama.cpp's prompt cache. A remote model is not called."""
+        once, so the first question finds it in llama.cpp's prompt cache. A remote model is not called.
+        jieba's part-of-speech tagger (the questions' constraints) is loaded here too."""
         from rag.models.local import LocalLlamaChat
 
+        constraints.of_question("全区有多少名志愿者?")
         if not isinstance(self.llm, LocalLlamaChat):
             return
         system = "answer_claims_system_zh" if self.settings.answer_mode == "claims" else "answer_system_zh"
