@@ -161,3 +161,42 @@ def test_search_and_uploads_do_not_wait_for_a_busy_model(client):
     asker.join(30)
     kinds = [e["type"] for e in sse_events(got["r"].text)]
     assert "queued" in kinds and kinds.index("sources_found") < kinds.index("queued")  # sources came at once
+
+
+def test_the_web_ui_is_served_at_ui_beside_the_api(article_settings):
+    from api import create_api
+
+    with TestClient(create_api(article_settings)) as c:
+        root = c.get("/", follow_redirects=False)
+        assert root.status_code in (302, 307) and root.headers["location"] == "/ui/"
+        page = c.get("/ui/")
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        assert c.get("/healthz").status_code == 200  # the API beside it
+
+
+def test_rag_serve_needs_tokens_and_a_ui_login_beyond_loopback(monkeypatch, tmp_path):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from rag.cli import app as cli
+    from rag.settings import get_settings
+
+    def invoke(args, env):
+        get_settings.cache_clear()  # one process per command in real use
+        return CliRunner().invoke(cli, args, env=env)
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda api, **kw: served.append((api, kw)))
+    monkeypatch.setattr("api.app.warm_up", lambda api: None)
+    env = {"RAG_DATA_DIR": str(tmp_path)}
+    res = invoke(["serve", "--no-ui"], env=env)
+    assert res.exit_code == 0 and served[-1][1]["host"] == "127.0.0.1"  # loopback: open is fine
+    res = invoke(["serve", "--host", "0.0.0.0", "--no-ui"], env=env)
+    assert res.exit_code == 2 and "RAG_API_TOKENS" in res.output and len(served) == 1
+    tokens = {**env, "RAG_API_TOKENS": TOKEN}
+    res = invoke(["serve", "--host", "0.0.0.0"], env=tokens)
+    assert res.exit_code == 2 and "RAG_UI_AUTH" in res.output and len(served) == 1  # the UI would be open
+    res = invoke(["serve", "--host", "0.0.0.0"], env={**tokens, "RAG_UI_AUTH": "ed:a-long-password"})
+    assert res.exit_code == 0 and served[-1][1]["host"] == "0.0.0.0"
+    res = invoke(["serve", "--host", "0.0.0.0", "--no-ui"], env={**env, "RAG_API_TOKENS": "short"})
+    assert res.exit_code == 1 and "16 characters" in str(res.exception)  # main() prints it as a clean error
