@@ -343,3 +343,15 @@ def test_prose_sentences_must_answer_this_question_not_a_neighbouring_one(articl
     assert answer.refused and why in answer.refusal_reason
     asked = chain_with(article_settings, veterans)[0].invoke("截至3月19日,全区有多少名退役军人加入志愿先锋队?")
     assert not asked.refused  # the question it does answer
+
+
+def test_a_cited_sentence_stating_a_negative_fact_is_an_answer_not_a_refusal(settings, tmp_path):
+    from rag.ingest import ingest
+
+    doc = tmp_path / "notice.md"
+    doc.write_text("# 复产\n\n疫情期间，捷安公司并未停产，全体员工驻厂生产。\n", encoding="utf-8")
+    ingest([doc], settings)
+    answer = chain_with(settings, citing("捷安公司并未停产[{n}]。", "并未停产"))[0].invoke("捷安公司停产了吗?")
+    assert not answer.refused and "并未停产" in answer.text
+    uncited = chain_with(settings, lambda m: "资料中并未提到捷安公司的产量。")[0].invoke("捷安公司的产量是多少?")
+    assert uncited.refused  # the same words without a citation: the model says it has no answer

@@ -61,6 +61,12 @@ REFUSAL = {
     "zh": "资料中没有相关信息,无法回答这个问题。",
     "en": "The documents do not contain this information, so I cannot answer.",
 }
+# A sentence saying the sources have no answer. The strong phrases are a refusal wherever they
+# stand; the weak ones (并未, 不知道, "not specified"...) also state facts ("企业并未停产[1]"), so
+# they make a refusal only in a sentence that cites nothing -- the model is told to cite every fact.
+STRONG_REFUSAL_RE = re.compile(
+    r"资料中没有|没有相关信息|无法回答|no information|cannot (be )?answer|do(es)? not contain", re.I
+)
 REFUSAL_RE = re.compile(
     r"资料中没有|没有相关信息|没有提(到|及)|未提(到|及)|并未|无法回答|无法确定|不知道|没有说明|未说明|没有具体|未给出|没有给出"
     r"|do(es)? not (contain|mention|say|specify|provide|state|include)|no information|not mentioned"
@@ -551,7 +557,7 @@ class _Prose:
     def _sentence(self, sentence: str, cited: list[int], inner: bool) -> Iterator[Event]:
         if self.refused:
             return
-        if REFUSAL_RE.search(sentence):
+        if STRONG_REFUSAL_RE.search(sentence) or (REFUSAL_RE.search(sentence) and not cited):
             if not self.checked:
                 self.refused = True  # the model's answer is that the sources do not have one
             else:
