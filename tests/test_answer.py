@@ -355,3 +355,27 @@ def test_a_cited_sentence_stating_a_negative_fact_is_an_answer_not_a_refusal(set
     assert not answer.refused and "并未停产" in answer.text
     uncited = chain_with(settings, lambda m: "资料中并未提到捷安公司的产量。")[0].invoke("捷安公司的产量是多少?")
     assert uncited.refused  # the same words without a citation: the model says it has no answer
+
+
+def test_an_abbreviated_role_is_found_under_its_full_title(article_settings):
+    # 村支书 abbreviates 村党支部书记: the characters stand in order (answerability.role_in)
+    reply = citing("两个村的党支部书记是王殿福、高云贺[{n}]。", "王殿福")
+    answer = chain_with(article_settings, reply)[0].invoke("化营、辛庄两个村的村支书是谁?")
+    assert not answer.refused and "王殿福" in answer.text
+
+
+@pytest.mark.parametrize(
+    "text, refused",
+    [
+        ("截至3月20日，全区累计检测52万人次。", False),  # no head count given: people-times answer it
+        ("截至3月20日，全区累计检测52万人次，覆盖居民30万人。", True),  # a head count is given: 人次 is not it
+    ],
+)
+def test_people_times_answer_a_head_count_question_only_without_a_head_count(settings, tmp_path, text, refused):
+    from rag.ingest import ingest
+
+    doc = tmp_path / "tests.md"
+    doc.write_text(f"# 核酸检测\n\n{text}\n", encoding="utf-8")
+    ingest([doc], settings)
+    answer = chain_with(settings, citing("全区累计检测52万人次[{n}]。", "52万人次"))[0].invoke("全区累计检测了多少人?")
+    assert answer.refused is refused

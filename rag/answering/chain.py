@@ -472,10 +472,13 @@ class AnswerChain:
         return index.idf(term)
 
     def off_focus(
-        self, question: str, translated: str | None, answer: str, cited: list[Source], entities: list[str]
+        self, question: str, translated: str | None, answer: str, cited: list[Source], entities: list[str],
+        quotes: str = "",
     ) -> str | None:
-        """Why a checked ``answer`` citing ``cited`` does not answer ``question`` (``answerability``), or None."""
-        mismatch = answerability.quantity_mismatch(question, answer)
+        """Why a checked ``answer`` citing ``cited`` (its quoted sentences: ``quotes``) does not answer
+        ``question`` (``answerability``), or None. People-times (人次) answer a how-many-people
+        question only where the quotes give no plain head count (``constraints.quantity_clash``)."""
+        mismatch = constraints.quantity_clash(question, answer, quotes)
         if mismatch:
             return mismatch
         cited_text = "".join(f"{src.section}{src.text}" for src in cited)
@@ -483,7 +486,7 @@ class AnswerChain:
         index = getattr(self.retriever, "lexical_index", None)
         # a translated role may be a word the documents never use: judged only when they do
         known = not translated or (index is not None and role in index.df)
-        if role and known and role not in cited_text:
+        if role and known and not answerability.role_in(role, cited_text):
             return f"the question asks about a {role}, which the cited sources do not mention"
         missing = answerability.missing_entities(entities, cited_text)
         return f"the cited sources do not mention {', '.join(missing)}" if missing else None
@@ -597,7 +600,8 @@ class _Prose:
     def _miss(self, result=None) -> str | None:
         result = result or self.checker.assemble(self.checked)
         cited = [src for src in self.sources if src.n in {c.n for c in result.citations}]
-        return self.chain.off_focus(self.run.asked, self.run.translated, result.text, cited, self.run.entities)
+        quotes = "".join(c.quote for c in result.citations)
+        return self.chain.off_focus(self.run.asked, self.run.translated, result.text, cited, self.run.entities, quotes)
 
     def conclude(self) -> Iterator[Event]:
         run, raw = self.run, self.raw.strip()
