@@ -533,6 +533,8 @@ class _Prose:
         self.chain, self.run, self.checker, self.sources = chain, run, checker, sources
         # what a supporting sentence must cover: the question's years, names, subject, measure
         self.asked = constraints.of_question(run.translated or run.asked, chain._common, chain._known)
+        if run.translated:  # a translation's years and names may be the model's own, not the asker's
+            self.asked = constraints.translated(self.asked, run.asked)
         self.raw = ""
         self.checked: list = []  # CheckedSentence, in order
         self.held: list = []  # passed the check, waiting for the answer to address the question

@@ -204,7 +204,8 @@ class Checker:
                 words = key_terms(sentence)
                 if sum(t in text for t in words) / len(words) < TERM_SHARE:
                     return 0.0
-            share = sum(t in text for t in required) / len(required)
+            # words the answer repeats from the question restate it; they are not claims to find
+            share = sum(t in text or t in self.question for t in required) / len(required)
             if share < TERM_SHARE or not self._claims_supported(required, text):
                 return 0.0
             for num in numbers(sentence):

@@ -5,16 +5,15 @@ person's number, a daily figure for an annual question, a share for a growth rat
 question's constraints (``of_question``) must be covered (``uncovered``):
 
 * **years and dates** it names: a sentence that names years must name the asked one; one
-  that names none must stand in a chunk that does (a figure is about the time it is given for);
+  that names none must stand in a chunk that does, or, in a chunk naming no year, in a document
+  that does (a figure is about the time it is given for); for a question the model translated,
+  only the years the asker wrote count (``translated``);
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
   be in the sentence's document, except names so common in the corpus that they are its
   setting (the city a whole page is about);
 * **subject**: a good part of the question's rarity-weighted terms that the corpus knows must be
   in the chunk (a passage about veterans does not answer a question about students); a question
   of several parts is judged by the part the chunk covers best;
-* **what is counted**: in a count question (多少/几 + measure word + noun) the noun names what is
-  counted; a chunk that never mentions it (when the corpus uses the word at all) cannot give
-  its count, however many of the question's other words it shares;
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
   change, one about a share (占比/比重/比例) a sentence stating a share; a figure stated per day
   (日均/每天) or per person (人均) does not answer a question that asks neither;
@@ -38,7 +37,8 @@ from rag.text import NUMBER_PATTERN, is_cjk
 SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of its best-covered part) the chunk must hold
 NAME_TAGS = ("nr", "ns", "nt", "nz")
 MEASURES: dict[str, tuple[str, ...]] = {
-    "growth": ("增长", "增幅", "同比", "增加", "上涨", "提高", "上升", "下降", "减少", "增速", "翻番"),
+    "growth": ("增长", "增幅", "同比", "增加", "上涨", "提高", "上升", "下降", "减少", "增速", "翻番", "增至", "提升", "升至", "降至", "涨至",
+               "增收", "增产", "减产", "减收", "下滑"),
     "share": ("占比", "比重", "份额", "比例", "占全", "占总"),
     "daily": ("日均", "每天", "每日", "单日", "一天"),
     "per_person": ("人均",),
@@ -54,7 +54,6 @@ class Asked:
     names: list[str] = field(default_factory=list)
     parts: list[dict[str, float]] = field(default_factory=list)  # per part of the question: known term -> weight
     measures: set[str] = field(default_factory=set)
-    counted: list[str] = field(default_factory=list)  # what a count question counts (words the corpus uses)
     question: str = ""
 
 
@@ -73,8 +72,13 @@ def dates(text: str) -> set[str]:
     return {f"{int(m.group(1))}月{int(m.group(2))}日" for m in _DATE_RE.finditer(text)}
 
 
+# 占 + what + a percentage states a share ("占全县茶园面积的40%") without a share noun
+_SHARE_RE = re.compile(r"占[^，。；,;]{0,20}?(\d+(\.\d+)?\s*%|百分之|[一二三四五六七八九]成)")
+
+
 def measures(text: str) -> set[str]:
-    return {kind for kind, words in MEASURES.items() if any(w in text for w in words)}
+    found = {kind for kind, words in MEASURES.items() if any(w in text for w in words)}
+    return found | ({"share"} if _SHARE_RE.search(text) else set())
 
 
 # Chinese names of places and organisations are a specific part before a generic head (专名 + 通名):
@@ -86,42 +90,29 @@ NAME_HEADS = (
 _NOT_NAME_TAGS = ("m", "r", "u", "p", "d", "c", "q", "x", "t", "f")
 
 
+COMMON_WORD_FREQ = 1000  # a word jieba's dictionary counts this often is a common word, not a person's name
+
+
+def _common_noun(word) -> bool:
+    """A person's name is open-class and rarely in the dictionary; an nr-tagged word the dictionary
+    counts often (师傅) is a title or common noun the tagger mistook."""
+    import jieba
+
+    return word.flag == "nr" and jieba.dt.FREQ.get(word.word, 0) >= COMMON_WORD_FREQ
+
+
 def names(text: str) -> list[str]:
     """Names in ``text``: words jieba tags as names (nr/ns/nt/nz), and the specific part before a
     generic head noun (``NAME_HEADS``)."""
     import jieba.posseg
 
     words = [w for w in jieba.posseg.lcut(text) if w.word.strip()]
-    found = [w.word for w in words if w.flag in NAME_TAGS and len(w.word) >= 2]
+    found = [w.word for w in words if w.flag in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)]
     for before, head in zip(words, words[1:]):
         if head.word in NAME_HEADS and len(before.word) >= 2 and is_cjk(before.word):
             if not before.flag.startswith(_NOT_NAME_TAGS):
                 found.append(before.word)
     return list(dict.fromkeys(found))
-
-
-_COUNT_WORDS = ("多少", "几")
-_NOUN_TAGS = ("n", "l", "nz", "nt", "ns", "nr")
-
-
-def counted(question: str) -> list[str]:
-    """The noun a count question counts: the first noun within three words after 多少/几 and its
-    measure word ("多少名未返校大学生" -> 大学生; "多少辆新能源车" -> 新能源); none when the
-    measure word ends the question ("多少人次?")."""
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.lcut(question) if w.word.strip()]
-    out = []
-    for i, w in enumerate(words):
-        if w.word not in _COUNT_WORDS or i + 1 >= len(words):
-            continue
-        for after in words[i + 2 : i + 5]:  # skip the measure word
-            if not is_cjk(after.word) or after.flag == "x":
-                break
-            if after.flag in _NOUN_TAGS and len(after.word) >= 2:
-                out.append(after.word)
-                break
-    return out
 
 
 def of_question(
@@ -141,9 +132,31 @@ def of_question(
         names=[n for n in names(question) if not common(n)],
         parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in parts],
         measures=measures(question),
-        counted=[w for w in counted(question) if known(w) is not None and not common(w)],
         question=question,
     )
+
+
+_BASELINE_RE = re.compile(r"(比|较|相比|与|同比)\s*$")
+
+
+def _time_of(sentence: str, context: str, document: str, found) -> set[str]:
+    """The years a sentence naming none may be about: its chunk's, and the last one its document
+    names before it (a narrative keeps its year until it names another); its document's when
+    neither names one."""
+    out = set(found(context))
+    at = document.find(sentence) if document else -1
+    if at > 0:
+        # a year after 比/较/相比 is a comparison's baseline ("比2023年的1700万"), not the narrative's
+        before = [m for m in _YEAR_RE.finditer(document[:at]) if not _BASELINE_RE.search(document[max(0, m.start() - 3) : m.start()])]
+        if before:
+            out |= found(before[-1].group(0))
+    return out or found(document)
+
+
+def translated(asked: Asked, original: str) -> Asked:
+    """Constraints of a question the model translated: years only as the asker wrote them (a
+    translation may add a year), no names or subject words (they are the model's wording)."""
+    return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question)
 
 
 def _clause(sentence: str, claim: str) -> str:
@@ -160,16 +173,14 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     the asked question."""
     for label, asked_set, found in (("year", asked.years, years), ("date", asked.dates, dates)):
         stated = found(sentence)
+        around = _time_of(sentence, context, document, found) if label == "year" else found(context)
         for value in sorted(asked_set):
-            if (stated and value not in stated) or (not stated and value not in found(context)):
+            if (stated and value not in stated) or (not stated and value not in around):
                 where = f"the source speaks of {', '.join(sorted(stated))}" if stated else "the source does not say"
                 return f"the question asks about {label} {value}; {where}"
     missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"the source does not mention {', '.join(missing)}"
-    absent = [w for w in asked.counted if w not in context]
-    if absent:
-        return f"the source does not mention {', '.join(absent)}, which the question counts"
     coverage = [(sum(w for t, w in terms.items() if t in context) / sum(terms.values()), terms)
                 for terms in asked.parts if terms]
     if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:

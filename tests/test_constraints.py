@@ -1,0 +1,30 @@
+"""General rules of ``rag.answering.constraints`` (each one justified by the language, judged on
+the dev splits): names, the year a sentence is about, translated questions, kinds of measure."""
+
+from rag.answering import constraints
+
+
+def test_a_common_word_the_tagger_calls_a_person_is_not_a_name():
+    assert "师傅" not in constraints.names("开车的师傅有多少位?")  # in the dictionary 1,976 times
+    assert "王殿福" in constraints.names("王殿福是哪个村的党支部书记?")  # a name is not
+
+
+def test_a_sentence_naming_no_year_is_about_the_narratives_year_not_a_comparisons_baseline():
+    document = "2024年海州港完成集装箱吞吐量1860万标准箱,比2023年的1700万标准箱增加160万。银滩港区全年完成吞吐量480万标准箱。"
+    sentence = "银滩港区全年完成吞吐量480万标准箱。"
+    asked_2024 = constraints.of_question("海州港银滩港区2024年集装箱吞吐量是多少?")
+    asked_2023 = constraints.of_question("海州港银滩港区2023年集装箱吞吐量是多少?")
+    assert constraints.uncovered(asked_2024, "480万标准箱", sentence, "银滩港区", document) is None
+    assert "year 2023" in constraints.uncovered(asked_2023, "480万标准箱", sentence, "银滩港区", document)
+
+
+def test_a_translated_question_keeps_only_the_askers_years_and_no_names():
+    asked = constraints.of_question("截至2023年3月19日,德国企业有多少人驻厂?")  # the model's translation
+    kept = constraints.translated(asked, "As of March 19, how many people of the German firm stay on site?")
+    assert kept.years == set() and kept.names == [] and kept.parts == []
+
+
+def test_shares_and_growth_are_recognised_by_their_constructions():
+    assert "share" in constraints.measures("有机茶园面积3.2万亩,占全县茶园面积的40%。")
+    assert "growth" in constraints.measures("涉茶农户人均增收4200元。")
+    assert constraints.measures("全县茶园面积8万亩。") == set()
