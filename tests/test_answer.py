@@ -379,3 +379,24 @@ def test_people_times_answer_a_head_count_question_only_without_a_head_count(set
     ingest([doc], settings)
     answer = chain_with(settings, citing("全区累计检测52万人次[{n}]。", "52万人次"))[0].invoke("全区累计检测了多少人?")
     assert answer.refused is refused
+
+
+def _one_doc(settings, tmp_path, text):
+    from rag.ingest import ingest
+
+    doc = tmp_path / "news.md"
+    doc.write_text(text, encoding="utf-8")
+    ingest([doc], settings)
+
+
+def test_a_number_the_answer_repeats_from_the_question_is_not_a_claim_to_anchor(settings, tmp_path):
+    _one_doc(settings, tmp_path, "# 地铁\n\n江临地铁一期工程全长27.4公里，共设车站21座。新线采用6节编组列车，5号线与3号线在东站换乘。\n")
+    answer = chain_with(settings, lambda m: "江临地铁5号线一期工程全长27.4公里。")[0].invoke("江临地铁5号线一期工程全长多少公里？")
+    assert not answer.refused and "27.4" in answer.text  # "5" (5号线) is the question's, 27.4 is anchored
+
+
+def test_a_claimed_figure_is_judged_on_the_sentence_that_states_it(settings, tmp_path):
+    _one_doc(settings, tmp_path, "# 机场\n\n2023年江临机场完成旅客吞吐量3215万人次，同比增长128%。国际及地区航线旅客量占全年旅客吞吐量的5.8%。\n")
+    reply = citing("2023年江临机场国际及地区航线旅客量同比增长5.8%[{n}]。", "5.8%")
+    answer = chain_with(settings, reply)[0].invoke("2023年江临机场国际及地区航线旅客量同比增长了多少？")
+    assert answer.refused and "growth" in answer.refusal_reason  # 5.8% is a share, stated beside a growth figure

@@ -55,7 +55,7 @@ from rag.index.retriever import Context, within_budget
 from rag.models import model_errors, structured, token_counter
 from rag.models.queue import shared_queue
 from rag.settings import Settings, get_settings
-from rag.text import cited_sentences, detect_language, is_cjk, join_cited, mark_numbers, numbers
+from rag.text import cited_sentences, detect_language, is_cjk, join_cited, mark_numbers, numbers, split_sentences
 
 REFUSAL = {
     "zh": "资料中没有相关信息,无法回答这个问题。",
@@ -589,10 +589,14 @@ class _Prose:
         """Why no sentence the checked sentence cites answers *this* question (``constraints``: another
         year, place or subject, another measure, a number of another kind), or None."""
         whys = []
+        claimed = numbers(c.text) - numbers(self.asked.question)
         for citation in self.checker.assemble([c]).citations:
             src = next(s for s in self.sources if s.n == citation.n)
-            why = constraints.unit_clash(c.text, citation.quote, self.asked.question) or constraints.uncovered(
-                self.asked, c.text, citation.quote, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id)
+            # judged on the sentence that states the claimed figure, when the quote is another one
+            holding = [src.text[a:b] for a, b in split_sentences(src.text) if claimed and claimed <= numbers(src.text[a:b], chinese=True)]
+            sentence = holding[0] if holding else citation.quote
+            why = constraints.unit_clash(c.text, sentence, self.asked.question) or constraints.uncovered(
+                self.asked, c.text, sentence, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id)
             )
             if why is None:
                 return None

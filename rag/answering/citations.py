@@ -208,7 +208,8 @@ class Checker:
             share = sum(t in text or t in self.question for t in required) / len(required)
             if share < TERM_SHARE or not self._claims_supported(required, text):
                 return 0.0
-            for num in numbers(sentence):
+            # a number the answer repeats from the question (5号线) is the question's, not a claim
+            for num in numbers(sentence) - numbers(self.question):
                 if not self._anchored(num, required, ns):
                     return 0.0
             return share
