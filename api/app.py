@@ -15,7 +15,7 @@ Errors are JSON ``{"error": {"message", "hint", "type"}}`` with the messages the
 ``StoreError`` 503, ``ModelError`` 502. ``api/security.py`` guards ``/v1/*`` (tokens, rate, size,
 access log). Handlers are plain functions, so FastAPI runs them in worker threads: a long answer
 never blocks search, uploads or reads, and answers wait in the process's model queue
-(``rag.models.queue``). Shortcut: one answer chain per process, built on first use.
+(``rag.models.queue``). Shortcut: one retriever and one answer chain per process, built on first use.
 """
 
 from __future__ import annotations
@@ -60,11 +60,13 @@ def error_json(status: int, kind: str, message: str, hint: str | None = None) ->
 
 
 class Service:
-    """What the routes share: settings, the store, the answer chain (built on first use)."""
+    """What the routes share: settings, the store, one retriever (its BM25 index loaded once and
+    followed across writes) and the answer chain over it, each built on first use."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self._chain = None
+        self._retriever = None
         self._lock = threading.Lock()
 
     @property
@@ -73,12 +75,21 @@ class Service:
 
         return Store(self.settings)
 
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                from rag.index.retriever import HybridRetriever
+
+                self._retriever = HybridRetriever.from_settings(self.settings)
+            return self._retriever
+
     def chain(self):
+        retriever = self.retriever()
         with self._lock:
             if self._chain is None:
                 from rag.answering import AnswerChain
 
-                self._chain = AnswerChain(self.settings)
+                self._chain = AnswerChain(self.settings, retriever=retriever)
             return self._chain
 
     def document(self, doc_id: str):

@@ -81,8 +81,8 @@ async def add_document(request: Request):
             f"unsupported content type {kind or '(none)'}",
             hint="send multipart/form-data with a 'file', or application/json with 'text'",
         )
-    rows = {r["doc_id"]: r for r in await run_in_threadpool(service.store.list_documents)}
-    infos = [_info(rows[d]) for d in ([done.doc_id] if done.doc_id in rows else [])]
+    row = await run_in_threadpool(service.store.document_row, done.doc_id)
+    infos = [_info(row)] if row else []
     report = done.report
     return schemas.IngestResult(
         documents=infos, duplicate_of=done.duplicate_of,
@@ -100,10 +100,10 @@ def list_documents(request: Request):
 def get_document(doc_id: str, request: Request):
     service = _service(request)
     doc = service.document(doc_id)
-    meta = service.store.document_meta(doc_id) or {}
-    chunks = len(service.store.chunk_hashes(doc_id))
+    row = service.store.document_row(doc_id) or {}
     return schemas.DocumentDetail(
-        doc_id=doc.doc_id, source=doc.source, chars=len(doc.text), chunks=chunks, state=meta.get("state", "complete"),
+        doc_id=doc.doc_id, source=doc.source, chars=len(doc.text), chunks=row.get("chunks", 0),
+        state=row.get("state", "complete"),
         content_hash=doc.content_hash, text=doc.text,
         sections=[schemas.SectionInfo(path=list(s.path), subtitle=s.subtitle, byline=s.byline) for s in doc.sections],
     )
@@ -118,10 +118,11 @@ def delete_document(doc_id: str, request: Request):
 
 @router.post("/v1/search", response_model=schemas.SearchResponse, responses=ERRORS, tags=["questions"])
 def search(body: schemas.SearchRequest, request: Request):
-    from rag.index.retriever import Context, HybridRetriever
+    from rag.index.retriever import Context
 
-    service = _service(request)
-    retriever = HybridRetriever.from_settings(service.settings, k=body.k, mode=body.mode).scoped(body.doc_ids or ())
+    shared = _service(request).retriever()
+    shared.sync()  # follow other writers once here; the copy below starts from the current index
+    retriever = shared.model_copy(update={"k": body.k, "mode": body.mode}).scoped(body.doc_ids or ())
     results = [Context.from_document(d).to_dict() for d in retriever.invoke(body.query)]
     return schemas.SearchResponse(results=results, warning=retriever.warning)
 

@@ -120,7 +120,7 @@ class HybridRetriever(BaseRetriever):
         if stamp != self.stamp or self.lexical_index is None:
             self.lexical_index = self.store.lexical()
             self.stamp = stamp
-        self.warning = self.store.status().warning
+        self.warning = self.store.status(refreshed=True).warning
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun | None = None

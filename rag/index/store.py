@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 from contextlib import contextmanager
@@ -29,7 +28,7 @@ from functools import cached_property, partial
 from rag.documents import Chunk, Document, Paragraph, Section
 from rag.errors import ModelMismatchError, StoreError
 from rag.index.lexical import LexicalIndex
-from rag.index.manifest import DELETING, WRITING, StoreStatus, new_stamp, writer_active, writer_lock
+from rag.index.manifest import DELETING, WRITING, StoreStatus, fingerprint, new_stamp, writer_active, writer_lock
 from rag.settings import Settings
 
 BATCH = 500
@@ -65,6 +64,7 @@ class Store:
         self.settings = settings
         self._generation = generation  # a fixed chunk collection: a rebuild's new generation
         self._seen: tuple | None = None  # (live, stamp) of the catalog when this object last looked
+        self._dirty = False  # the catalog's dirty flag at that look
 
     # -- connection -------------------------------------------------------------------
     @cached_property
@@ -138,7 +138,7 @@ class Store:
         seen = (meta.get("live") or self.base, meta.get("stamp"))
         if self._seen is not None and seen != self._seen:
             self._reopen()
-        self._seen = seen
+        self._seen, self._dirty = seen, bool(meta.get("dirty"))
         return seen
 
     def _reopen(self) -> None:
@@ -169,9 +169,11 @@ class Store:
                 except StoreError:
                     pass  # the store went away mid-write: it stays marked dirty
 
-    def status(self) -> StoreStatus:
-        """Whether a query reads a store that is being written, or was left partial by a crash."""
-        if not self._catalog_meta().get("dirty"):
+    def status(self, refreshed: bool = False) -> StoreStatus:
+        """Whether a query reads a store that is being written, or was left partial by a crash
+        (``refreshed``: the catalog was just read by ``refresh()``, so it is not read again)."""
+        dirty = self._dirty if refreshed else self._catalog_meta().get("dirty")
+        if not dirty:
             return StoreStatus()
         return StoreStatus(sorted(self.incomplete_documents()), writer_active(self.lock_path))
 
@@ -330,6 +332,16 @@ class Store:
         meta = self.document_meta(doc_id)
         return meta.get("content_hash") if meta else None
 
+    def documents_with_hash(self, content_hash: str) -> list[str]:
+        """Ids of the stored documents whose cleaned text has this hash (no chunk is read)."""
+        got = self._call(lambda: self.docs.get(where={"content_hash": content_hash}, include=[]))
+        return list(got["ids"])
+
+    def document_row(self, doc_id: str) -> dict | None:
+        """One document as ``list_documents`` lists it (its manifest row and chunk count)."""
+        meta = self.document_meta(doc_id)
+        return None if meta is None else {"doc_id": doc_id, **meta, "chunks": len(self.chunk_hashes(doc_id))}
+
     def incomplete_documents(self) -> dict[str, str]:
         """doc id -> state, for documents a write has not finished (``writing`` or ``deleting``)."""
         got = self._call(lambda: self.docs.get(where={"state": {"$in": [WRITING, DELETING]}}, include=["metadatas"]))
@@ -370,20 +382,17 @@ class Store:
     def lexical_dir(self):
         return self.settings.lexical_dir / self.live_name
 
-    def _fingerprint(self, ids: list[str]) -> str:
-        return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()
-
     def rebuild_lexical(self) -> LexicalIndex:
         rows = self.all_chunks()
         ids = [r[0] for r in rows]
         index = LexicalIndex.build(ids, [f"{m['section']}\n{t}" for _, t, m in rows], [m["doc_id"] for _, _, m in rows])
-        index.save(self.lexical_dir, self._fingerprint(ids))
+        index.save(self.lexical_dir, fingerprint(ids))
         return index
 
     def lexical(self) -> LexicalIndex:
         """The saved BM25 index, rebuilt from Chroma when missing or stale."""
         ids = self._call(lambda: self.chunks.get(include=[]))["ids"]
         loaded = LexicalIndex.load(self.lexical_dir)
-        if loaded is not None and loaded[1] == self._fingerprint(ids):
+        if loaded is not None and loaded[1] == fingerprint(ids):
             return loaded[0]
         return self.rebuild_lexical()

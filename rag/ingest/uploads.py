@@ -45,10 +45,9 @@ def store_upload(name: str, data: bytes, settings: Settings, progress: Progress 
             doc = load_document(staged, settings)
         except InputError as err:  # name the upload, not the temp path
             raise InputError(err.message.replace(str(staged.resolve()), name).replace(str(staged), name), err.hint) from err
-        store = Store(settings)
-        for row in store.list_documents():
-            if row.get("content_hash") == doc.content_hash and row["doc_id"] != doc.doc_id:
-                return Upload(None, row["doc_id"], duplicate_of=row["doc_id"])
+        same = [d for d in Store(settings).documents_with_hash(doc.content_hash) if d != doc.doc_id]
+        if same:
+            return Upload(None, same[0], duplicate_of=same[0])
         uploads = settings.data_dir / "uploads"
         uploads.mkdir(parents=True, exist_ok=True)
         target = uploads / name

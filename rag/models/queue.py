@@ -78,11 +78,6 @@ class ModelQueue:
         finally:
             self.leave(ticket)
 
-    @property
-    def waiting(self) -> int:
-        with self._cond:
-            return len(self._waiting)
-
 
 @lru_cache(maxsize=8)
 def shared_queue(slots: int = 1) -> ModelQueue:
