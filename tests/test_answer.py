@@ -400,3 +400,20 @@ def test_a_claimed_figure_is_judged_on_the_sentence_that_states_it(settings, tmp
     reply = citing("2023年江临机场国际及地区航线旅客量同比增长5.8%[{n}]。", "5.8%")
     answer = chain_with(settings, reply)[0].invoke("2023年江临机场国际及地区航线旅客量同比增长了多少？")
     assert answer.refused and "growth" in answer.refusal_reason  # 5.8% is a share, stated beside a growth figure
+
+
+def test_a_figure_about_a_subject_its_paragraph_named_just_before_is_anchored_and_quoted_with_it(settings, tmp_path):
+    _one_doc(settings, tmp_path, "# 展览\n\n4月18日,澄湖遗址考古成果展在江临市博物馆开幕。展览共展出文物326件,大部分为首次公开展出。\n\n"
+             "另据统计,全市博物馆去年共接待观众186万人次。\n")
+    answer = chain_with(settings, lambda m: "澄湖遗址考古成果展共展出文物326件。")[0].invoke("澄湖遗址考古成果展共展出多少件文物？")
+    assert not answer.refused and "326" in answer.text
+    (quote,) = [c.quote for c in answer.citations]
+    assert quote.startswith("4月18日,澄湖遗址考古成果展") and quote.endswith("首次公开展出。")  # subject and figure
+
+
+def test_a_figure_in_another_paragraph_than_the_name_asked_about_is_not_anchored_by_it(settings, tmp_path):
+    # the chunk names 依工 in its first paragraph; the 3816 of the second is about 30 suppliers together
+    _one_doc(settings, tmp_path, "# 企业\n\n3月20日凌晨,运输车驶离依工汽车公司开往天津。依工汽车公司组织员工驻厂生产。\n\n"
+             "目前,30家供应企业已组织员工驻厂封闭管理,驻厂员工共计3816人,实现了封闭不停产。\n")
+    answer = chain_with(settings, lambda m: "依工汽车公司有3816名员工驻厂生产。")[0].invoke("依工汽车公司有多少名员工驻厂生产?")
+    assert answer.refused

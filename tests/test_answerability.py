@@ -64,3 +64,9 @@ def test_english_questions_are_read_directly():
 def test_a_quantity_of_an_unknown_kind_is_not_judged():
     assert asked_groups("花了多久?涉及多少村民?") is None
     assert quantity_mismatch("边界有多少公里?有多少巡逻人员?", "巡逻守护力量138人[1]。") is None
+
+
+def test_a_measure_word_that_begins_a_longer_word_is_not_the_asked_measure():
+    assert asked_groups("2024年计划招收多少本科生?") is None  # 本科生, not 本 (volumes)
+    assert asked_groups("一共有多少本书?") == {"items"}
+    assert asked_groups("多少辆车和多少名司机?") == {"machines", "people"}

@@ -28,3 +28,13 @@ def test_shares_and_growth_are_recognised_by_their_constructions():
     assert "share" in constraints.measures("有机茶园面积3.2万亩,占全县茶园面积的40%。")
     assert "growth" in constraints.measures("涉茶农户人均增收4200元。")
     assert constraints.measures("全县茶园面积8万亩。") == set()
+
+
+def test_a_year_a_sentence_compares_against_is_not_the_year_it_is_about():
+    document = "6月12日,江州理工大学公布2024年本科招生计划。学校今年计划招收本科生6850人,比2023年的6500人增加350人。"
+    sentence = "学校今年计划招收本科生6850人,比2023年的6500人增加350人。"
+    asked_2024 = constraints.of_question("江州理工大学2024年计划招收多少本科生?")
+    asked_2022 = constraints.of_question("江州理工大学2022年计划招收多少本科生?")
+    assert constraints.uncovered(asked_2024, "江州理工大学2024年计划招收本科生6850人", sentence, document, document) is None
+    assert "year 2022" in constraints.uncovered(asked_2022, "江州理工大学2022年计划招收本科生6850人", sentence, document, document)
+    assert constraints.years(sentence) == {"2023"} and constraints.years(sentence, baselines=False) == set()

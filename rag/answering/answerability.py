@@ -105,9 +105,19 @@ _EN_PHRASES = {
 }
 
 
+def _word_starts(text: str) -> dict[int, str]:
+    import jieba
+
+    return {start: word for word, start, _ in jieba.tokenize(text)}
+
+
 def _asked_zh(question: str) -> set[str] | None:
-    groups = {_UNIT_OF[m.group(1)] for m in _ASKED_RE.finditer(question)}
-    rest = _ASKED_RE.sub("", question)
+    # a measure word does not begin a longer word: 多少本书 counts books, 多少本科生 asks for students
+    # (a word of one more character, 辆车 or 本书, is the measure word and its noun run together)
+    starts = _word_starts(question)
+    asked = [m for m in _ASKED_RE.finditer(question) if len(starts.get(m.start(1), "")) <= len(m.group(1)) + 1]
+    groups = {_UNIT_OF[m.group(1)] for m in asked}
+    rest = "".join(question[a:b] for a, b in zip([0] + [m.end() for m in asked], [m.start() for m in asked] + [len(question)]))
     for group, rx in _ASKED_PHRASES.items():
         if rx.search(rest):
             groups.add(group)

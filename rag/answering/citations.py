@@ -64,6 +64,7 @@ TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contai
 ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
 ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
 CROSS_SIMILARITY = 0.80
+QUOTE_BACK = 2  # sentences a quote may reach back in its paragraph for the subject of its figure
 
 
 def key_terms(text: str) -> list[str]:
@@ -172,14 +173,22 @@ class Checker:
         self.question = question
         self.idf = idf or (lambda term: 1.0)
         self.embeddings = embeddings
-        self.usable = {s.n: self.usable_text(s) for s in sources}
+        self.usable = {s.n: self.usable_text(s, breaks=True) for s in sources}
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
+        self._names: list[str] | None = None
 
     @staticmethod
-    def usable_text(source: Source) -> str:
-        """The chunk without planted instructions and what follows them in their paragraph."""
-        return "".join(source.text[s:e] for s, e in clean_spans(source.text))
+    def usable_text(source: Source, breaks: bool = False) -> str:
+        """The chunk without planted instructions and what follows them in their paragraph;
+        with ``breaks``, a paragraph break stays between sentences of two paragraphs."""
+        spans = clean_spans(source.text)
+        out = []
+        for i, (s, e) in enumerate(spans):
+            if breaks and i and "\n" in source.text[spans[i - 1][1] : s]:
+                out.append("\n")
+            out.append(source.text[s:e])
+        return "".join(out)
 
     # -- support --------------------------------------------------------------------
     def _required_terms(self, sentence: str) -> list[str]:
@@ -229,23 +238,38 @@ class Checker:
         The sentence holding it must carry more than ``ANCHOR_SHARE`` of the sentence's
         key-term weight, or nearly (``ANCHOR_NEAR_BEST``) as much as the best-matching
         sentence of the cited chunks -- paraphrases share few words with any sentence.
+        A term the answer repeats from the question names what is asked about, and a
+        paragraph names its subject once ("5号线一期工程正式开通。线路全长27.4公里"): such a
+        term counts when the paragraph states it before the sentence -- unless the chunk names
+        one of the question's names (places, people, organisations) outside that paragraph,
+        which is then about another subject. A term the answer adds (what it claims) counts
+        only in the sentence itself.
         """
-        def weight(piece: str) -> float:
-            return sum(self.idf(t) for t in required if t in piece)
-
         total = sum(self.idf(t) for t in required)
-        sentences = [self.usable[n][s:e] for n in ns for s, e in split_sentences(self.usable[n])]
-        best = max((weight(p) for p in sentences), default=0.0)
-        holding = max((weight(p) for p in self._windows(num, ns)), default=0.0)
-        return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
+        echoed = {t for t in required if t in self.question}
+        names = self._question_names()
 
-    def _windows(self, num: str, ns: list[int]) -> list[str]:
-        """Each chunk sentence holding ``num``."""
-        out = []
+        def weight(piece: str, before: str) -> float:
+            return sum(self.idf(t) for t in required if t in piece or (t in echoed and t in before))
+
+        best, holding = 0.0, 0.0
         for n in ns:
             text = self.usable[n]
-            out += [text[s:e] for s, e in split_sentences(text) if num in numbers(text[s:e], chinese=True)]
-        return out
+            for s, e in split_sentences(text):
+                start = text.rfind("\n", 0, s) + 1  # the paragraph so far
+                outside = [m for m in names if m in text and m not in text[start:e]]
+                w = weight(text[s:e], "" if outside else text[start:s])
+                best = max(best, w)
+                if num in numbers(text[s:e], chinese=True):
+                    holding = max(holding, w)
+        return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
+
+    def _question_names(self) -> list[str]:
+        if self._names is None:
+            from rag.answering.constraints import names
+
+            self._names = names(self.question) if is_cjk(self.question) else []
+        return self._names
 
     def _vec(self, text: str) -> list[float]:
         if text not in self._vec_cache:
@@ -263,15 +287,32 @@ class Checker:
 
     # -- quotes -----------------------------------------------------------------------
     def quote(self, sentence: str, n: int) -> Citation:
+        """The chunk sentence that states ``sentence``'s claim: the one holding most of its numbers
+        (those it does not repeat from the question), then most of its terms. When the terms the
+        answer repeats from the question stand earlier in the same paragraph (its subject, named
+        once), the quote starts at the sentence naming them, so it shows what the figure is about."""
         src = self.sources[n]
-        nums, terms = numbers(sentence), key_terms(sentence)
-        best, best_score = None, -1.0
-        for s, e in clean_spans(src.text):
+        nums = (numbers(sentence) - numbers(self.question)) or numbers(sentence)
+        terms = key_terms(sentence)
+        spans = clean_spans(src.text)
+        best, best_score = None, (-1, -1)
+        for i, (s, e) in enumerate(spans):
             piece = src.text[s:e]
-            score = 2 * len(nums & numbers(piece, chinese=True)) + sum(t in piece for t in terms)
+            score = (len(nums & numbers(piece, chinese=True)), sum(t in piece for t in terms))
             if score > best_score:
-                best, best_score = (s, e), score
-        s, e = best if best else (0, len(src.text))
+                best, best_score = i, score
+        if best is None:
+            return Citation(n, src.chunk_id, src.doc_id, src.section, src.start, src.end, src.text, src.page)
+        first = best
+        missing = [t for t in terms if t in self.question and t not in src.text[spans[best][0] : spans[best][1]]]
+        for i in range(best - 1, max(-1, best - QUOTE_BACK - 1), -1):
+            if not missing or "\n" in src.text[spans[i][1] : spans[i + 1][0]]:
+                break  # the subject is in the sentence, or the paragraph starts here
+            piece = src.text[spans[i][0] : spans[i][1]]
+            if any(t in piece for t in missing):
+                first = i
+                missing = [t for t in missing if t not in piece]
+        s, e = spans[first][0], spans[best][1]
         return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e], src.page)
 
     # -- the whole answer ---------------------------------------------------------------

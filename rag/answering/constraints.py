@@ -46,6 +46,7 @@ MEASURES: dict[str, tuple[str, ...]] = {
 # kinds that change what a number means when the question does not ask for them
 _QUALIFYING = ("daily", "per_person")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?|([〇零一二三四五六七八九]{4})\s*年")
+_BASELINE_RE = re.compile(r"(比|较|相比|与|同比)\s*$")  # before a year: a comparison's baseline
 _DATE_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 @dataclass
 class Asked:
@@ -60,11 +61,13 @@ class Asked:
 _CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
 
 
-def years(text: str) -> set[str]:
-    """The years a text names: 2022年, 2022, 二〇二二年."""
+def years(text: str, baselines: bool = True) -> set[str]:
+    """The years a text names: 2022年, 2022, 二〇二二年; without ``baselines``, not the years a
+    comparison is made against ("比2023年的6500人增加350人" is about the year it compares)."""
     out = set()
     for m in _YEAR_RE.finditer(text):
-        out.add(m.group(1) or "".join(_CN_DIGIT[c] for c in m.group(2)))
+        if baselines or not _BASELINE_RE.search(text[max(0, m.start() - 3) : m.start()]):
+            out.add(m.group(1) or "".join(_CN_DIGIT[c] for c in m.group(2)))
     return out
 
 
@@ -136,9 +139,6 @@ def of_question(
     )
 
 
-_BASELINE_RE = re.compile(r"(比|较|相比|与|同比)\s*$")
-
-
 def _time_of(sentence: str, context: str, document: str, found) -> set[str]:
     """The years a sentence naming none may be about: its chunk's, and the last one its document
     names before it (a narrative keeps its year until it names another); its document's when
@@ -172,7 +172,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     """Why ``sentence`` (in ``context``: its chunk and section; in ``document``) does not answer
     the asked question."""
     for label, asked_set, found in (("year", asked.years, years), ("date", asked.dates, dates)):
-        stated = found(sentence)
+        stated = years(sentence, baselines=False) if label == "year" else found(sentence)
         around = _time_of(sentence, context, document, found) if label == "year" else found(context)
         for value in sorted(asked_set):
             if (stated and value not in stated) or (not stated and value not in around):
