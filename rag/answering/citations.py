@@ -334,6 +334,14 @@ class Checker:
         if score > 0:
             reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
             return CheckedSentence(sentence, [best], "repointed", reason)
+        # A sentence joining two facts ("设立党员先锋队27个,又有181名退役军人加入…") may need two
+        # sources: each clause stating a figure must then be supported by one of them alone.
+        claims = [c for c in re.split(r"[,，;；]", sentence) if numbers(c) - numbers(self.question)]
+        if len(claims) >= 2:
+            for a in self.sources:
+                for b in self.sources:
+                    if a < b and all(self.support(c, [a]) > 0 or self.support(c, [b]) > 0 for c in claims):
+                        return CheckedSentence(sentence, [a, b], "repointed", "two sources, one for each of its figures")
         return CheckedSentence(sentence, [], "dropped", self._why(sentence))
 
     def _why(self, sentence: str) -> str:
