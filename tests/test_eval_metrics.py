@@ -3,7 +3,7 @@ scored on their English, citation support is judged on the quotes, quotes on the
 
 from __future__ import annotations
 
-from rag.eval.metrics import answer_metrics, scored_text, summarize_answers
+from rag.eval.metrics import answer_metrics, scored_text, sentences_intact, summarize_answers
 from rag.eval.questions import Question, matches
 
 CHUNK = {"chunk_id": "c1", "doc_id": "d", "section": "s", "start": 100, "end": 128,
@@ -97,3 +97,13 @@ def test_the_checker_never_shows_a_sentence_whose_markers_stand_for_words():
     result = Checker([src]).check("根据资料[1]和[2],捷温公司共有805人。捷温公司共有805人驻厂生产[1]。")
     assert result.text == "捷温公司共有805人驻厂生产[1]。"
     assert result.dropped[0].reason == "citation markers inside the sentence"
+
+
+def test_a_shown_computation_counts_as_intact_and_supported_only_when_its_arithmetic_holds():
+    q = Question("q", "多交付了多少辆?", answers=[["5.5万辆"]], evidence=[], answerable=True)
+    quote = "2023年共交付18.6万辆,较2022年的13.1万辆增长42%。"
+    good = {**record("多交付了5.5万辆（18.6万辆 − 13.1万辆 = 5.5万辆）[1]。", quote=quote), "raw_answer": "多交付了5.5万辆。"}
+    bad = {**record("多交付了5.5万辆（18.6万辆 − 12.1万辆 = 5.5万辆）[1]。", quote=quote), "raw_answer": "多交付了5.5万辆。"}
+    assert sentences_intact(good) and not sentences_intact(bad)
+    assert answer_metrics(q, good, 1500)["citation_support"] == 1.0
+    assert answer_metrics(q, bad, 1500)["citation_support"] == 0.0

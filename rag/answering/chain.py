@@ -582,15 +582,21 @@ class _Prose:
             for c in self.held:
                 self.run.timings.setdefault("first_sentence_s", round(time.perf_counter() - self.run.t0, 4))
                 result = self.checker.assemble([c])
-                yield Sentence(join_cited(c.text, c.cited), result.citations)
+                yield Sentence(join_cited(c.shown, c.cited), result.citations)
             self.held = []
 
     def _off_question(self, c: CheckedSentence) -> str | None:
         """Why no sentence the checked sentence cites answers *this* question (``constraints``: another
         year, place or subject, another measure, a number of another kind), or None."""
         whys = []
+        citations = self.checker.assemble([c]).citations
+        if c.derivation:  # a computed figure: its operands' sentences together answer the question
+            quotes = "".join(x.quote for x in citations)
+            cited = [s for s in self.sources if s.n in c.cited]
+            context = "\n".join(f"{s.section}\n{s.text}" for s in cited)
+            return constraints.uncovered(self.asked, c.text, quotes, context, self.chain._document_text(cited[0].doc_id), computed=True)
         claimed = numbers(c.text) - numbers(self.asked.question)
-        for citation in self.checker.assemble([c]).citations:
+        for citation in citations:
             src = next(s for s in self.sources if s.n == citation.n)
             # judged on the sentence that states the claimed figure, when the quote is another one
             holding = [src.text[a:b] for a, b in split_sentences(src.text) if claimed and claimed <= numbers(src.text[a:b], chinese=True)]

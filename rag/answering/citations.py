@@ -36,6 +36,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from rag.answering.answerability import same_kind
+from rag.answering.arithmetic import Derivation, approximate, asks_calculation, derive, quantities, with_calculation
 from rag.index.lexical import tokenize
 from rag.text import cited_sentences, is_cjk, join_cited, numbers, split_sentences
 
@@ -148,8 +150,14 @@ class Citation:
 class CheckedSentence:
     text: str  # without markers
     cited: list[int]  # source numbers after checking
-    status: str  # kept | repointed | dropped
+    status: str  # kept | repointed | derived | dropped
     reason: str = ""
+    derivation: Derivation | None = None  # for "derived": the figure computed from the sources
+
+    @property
+    def shown(self) -> str:
+        """The sentence as a reader sees it: a computed figure with its computation."""
+        return with_calculation(self.text, self.derivation.shown) if self.derivation else self.text
 
 
 @dataclass
@@ -286,13 +294,15 @@ class Checker:
         return sim if sim >= CROSS_SIMILARITY else 0.0
 
     # -- quotes -----------------------------------------------------------------------
-    def quote(self, sentence: str, n: int) -> Citation:
+    def quote(self, sentence: str, n: int, figures: set[str] | None = None) -> Citation:
         """The chunk sentence that states ``sentence``'s claim: the one holding most of its numbers
         (those it does not repeat from the question), then most of its terms. When the terms the
         answer repeats from the question stand earlier in the same paragraph (its subject, named
-        once), the quote starts at the sentence naming them, so it shows what the figure is about."""
+        once), the quote starts at the sentence naming them, so it shows what the figure is about.
+        ``figures``: the numbers to quote instead (the operands of a computed figure); a quote
+        reaches over up to ``QUOTE_BACK`` more sentences to hold all of them."""
         src = self.sources[n]
-        nums = (numbers(sentence) - numbers(self.question)) or numbers(sentence)
+        nums = figures or (numbers(sentence) - numbers(self.question)) or numbers(sentence)
         terms = key_terms(sentence)
         spans = clean_spans(src.text)
         best, best_score = None, (-1, -1)
@@ -312,7 +322,13 @@ class Checker:
             if any(t in piece for t in missing):
                 first = i
                 missing = [t for t in missing if t not in piece]
-        s, e = spans[first][0], spans[best][1]
+        last = best
+        if figures:
+            held = numbers(src.text[spans[first][0] : spans[best][1]], chinese=True)
+            for i in range(max(0, best - QUOTE_BACK), min(len(spans), best + QUOTE_BACK + 1)):
+                if (figures - held) & numbers(src.text[spans[i][0] : spans[i][1]], chinese=True):
+                    first, last = min(first, i), max(last, i)
+        s, e = spans[first][0], spans[last][1]
         return Citation(n, src.chunk_id, src.doc_id, src.section, src.start + s, src.start + e, src.text[s:e], src.page)
 
     # -- the whole answer ---------------------------------------------------------------
@@ -342,7 +358,33 @@ class Checker:
                 for b in self.sources:
                     if a < b and all(self.support(c, [a]) > 0 or self.support(c, [b]) > 0 for c in claims):
                         return CheckedSentence(sentence, [a, b], "repointed", "two sources, one for each of its figures")
-        return CheckedSentence(sentence, [], "dropped", self._why(sentence))
+        return self._derived(sentence) or CheckedSentence(sentence, [], "dropped", self._why(sentence))
+
+    def _derived(self, sentence: str) -> CheckedSentence | None:
+        """A sentence whose one unstated figure is a sum, difference or share the question asks for
+        and code recomputes from figures anchored in the sources (``arithmetic``); all else it says
+        must be supported by the sources of those figures."""
+        asked = asks_calculation(self.question)
+        if not asked:
+            return None
+        stated = numbers("".join(self.usable.values()), chinese=True) | numbers(self.question)
+        unstated = [q for q in quantities(sentence) if q.number not in stated]
+        if len(unstated) != 1 or numbers(sentence) - stated - {unstated[0].number}:
+            return None
+        target = unstated[0]
+        rest = sentence.replace(target.raw, "")
+        required = self._required_terms(rest)
+        found = [
+            (q, n) for n in self.sources for q in quantities(self.usable[n])
+            if (same_kind(q.unit, target.unit) or q.share) and self._anchored(q.number, required, [n])
+        ]
+        d = derive(target, [q for q, _ in found], asked, approximate(self.question, sentence))
+        if d is None:
+            return None
+        cited = sorted({n for q, n in found if q in d.operands})
+        if required and self.support(rest, cited) <= 0:
+            return None
+        return CheckedSentence(sentence, cited, "derived", "computed from the sources", d)
 
     def _why(self, sentence: str) -> str:
         blob = "".join(self.usable.values())
@@ -356,10 +398,11 @@ class Checker:
         for c in checked:
             if c.status == "dropped":
                 continue
-            parts.append(join_cited(c.text, c.cited))
+            parts.append(join_cited(c.shown, c.cited))
+            figures = {q.number for q in c.derivation.operands} if c.derivation else None
             for n in c.cited:
                 if n not in seen:
                     seen.add(n)
-                    citations.append(self.quote(c.text, n))
+                    citations.append(self.quote(c.text, n, figures))
         sep = "" if all(is_cjk(p) for p in parts) else " "
         return CheckResult(sep.join(parts), checked, sorted(citations, key=lambda x: x.n))

@@ -168,11 +168,13 @@ def _clause(sentence: str, claim: str) -> str:
     return sentence
 
 
-def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: str = "") -> str | None:
+def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: str = "", computed: bool = False) -> str | None:
     """Why ``sentence`` (in ``context``: its chunk and section; in ``document``) does not answer
-    the asked question."""
+    the asked question. ``computed``: the claim's figure is computed from the figures ``sentence``
+    states (``arithmetic``), so a comparison's years are the ones asked about, and a change the
+    question asks for is the computation itself."""
     for label, asked_set, found in (("year", asked.years, years), ("date", asked.dates, dates)):
-        stated = years(sentence, baselines=False) if label == "year" else found(sentence)
+        stated = years(sentence, baselines=computed) if label == "year" else found(sentence)
         around = _time_of(sentence, context, document, found) if label == "year" else found(context)
         for value in sorted(asked_set):
             if (stated and value not in stated) or (not stated and value not in around):
@@ -186,7 +188,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:
         gone = [t for t in max(coverage, key=lambda x: x[0])[1] if t not in context]
         return f"the source is about something else (no {', '.join(gone[:3])})"
-    for kind in sorted(asked.measures):
+    for kind in sorted(asked.measures - ({"growth"} if computed else set())):
         if kind not in measures(sentence):
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 
 from rag.errors import InputError
@@ -74,6 +75,30 @@ def summarize_retrieval(results: list[dict], budget: int) -> dict:
     }
 
 
+# A computation shown in brackets: "(18.6万辆 − 13.1万辆 = 5.5万辆)", "(805人 ÷ 60% ≈ 1342人)"
+_FIGURE = r"(\d+(?:\.\d+)?)\s*(万亿|万|亿|千)?\s*([^\d\s=≈+−\-×÷（）()]*)"
+_CALC_RE = re.compile(rf"\s*[（(]\s*{_FIGURE}\s*([+−\-×÷])\s*{_FIGURE}\s*([=≈])\s*{_FIGURE}\s*[）)]")
+_SCALE = {"": 1.0, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
+
+
+def computations(text: str) -> list[tuple[re.Match, bool]]:
+    """Bracketed computations in an answer, each with whether its arithmetic holds (recomputed
+    here, not by the checker): the result equals the computation at the precision it is written
+    in ("≈": within 1 %)."""
+    out = []
+    for m in _CALC_RE.finditer(text):
+        a = float(m.group(1)) * _SCALE[m.group(2) or ""]
+        b = float(m.group(5)) * _SCALE[m.group(6) or ""]
+        c_num, c = m.group(9), float(m.group(9)) * _SCALE[m.group(10) or ""]
+        if m.group(7) in ("%", "％"):
+            b = float(m.group(5)) / 100
+        value = {"+": a + b, "−": a - b, "-": a - b, "×": a * b, "÷": a / b if b else float("nan")}[m.group(4)]
+        step = (10 ** -len(c_num.split(".")[1]) if "." in c_num else 1.0) * _SCALE[m.group(10) or ""]
+        ok = abs(value - c) <= (0.01 * abs(c) if m.group(8) == "≈" else step / 2 + 1e-9)
+        out.append((m, ok))
+    return out
+
+
 def scored_text(record: dict) -> str:
     """The answer in the question's language: an English answer is scored on its English, not on
     the checked Chinese shown after it (older results carry that after a blank line, in brackets)."""
@@ -104,8 +129,15 @@ def answer_metrics(q: Question, record: dict, budget: int) -> dict:
         return m
     citations = record.get("citations") or []
     quotes = "".join(c.get("quote") or "" for c in citations)
+    # a computed figure stands in the quotes when its computation holds and its operands are quoted
+    computed = [
+        c.group(9) for c, ok in computations(text)
+        if ok and {c.group(1), c.group(5)} <= numbers(quotes)
+    ]
     if q.answerable and stated:
-        m["citation_support"] = round(sum(any(contains(quotes, alt) for alt in g) for g in stated) / len(stated), 4)
+        m["citation_support"] = round(
+            sum(any(contains(quotes, alt) or bool(numbers(alt)) and numbers(alt) <= set(computed) for alt in g) for g in stated)
+            / len(stated), 4)
     by_id = {c["chunk_id"]: c for c in contexts}
 
     def exact(c: dict) -> bool:
@@ -135,6 +167,9 @@ def sentences_intact(record: dict) -> bool:
         written = strip_end_marks(raw)
     written = norm(written)
     shown = record.get("answer_source_language") or record.get("answer") or ""
+    for m, ok in computations(shown):  # a computation the answer shows is not the model's text ...
+        if ok:  # ... and is taken out only when its arithmetic holds
+            shown = shown.replace(m.group(0), "")
     return all(norm(split_end(sentence)[0]) in written for sentence, _ in split_cited(shown))
 
 

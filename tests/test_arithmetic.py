@@ -1,0 +1,66 @@
+"""Figures computed from the sources (``rag.answering.arithmetic``), through the chain, and the
+eval's own check of shown computations (``rag.eval.metrics.computations``)."""
+
+from rag.answering.arithmetic import asks_calculation, derive, quantities, with_calculation
+from rag.eval.metrics import computations
+from tests.test_answer import _one_doc, assert_quotes_are_document_text, chain_with
+
+SOURCE = "2023年全年共交付新能源汽车18.6万辆,较2022年的13.1万辆同比增长42%。公司全年出口整车2.1万辆。"
+
+
+def _target(text):
+    return quantities(text)[0]
+
+
+def test_only_a_question_asking_for_a_computation_is_answered_by_one():
+    assert asks_calculation("星驰汽车2023年比2022年多交付了多少辆?") == {"difference"}
+    assert asks_calculation("金沙湾港区和银滩港区的吞吐量加起来是多少?") == {"sum"}
+    assert asks_calculation("按文中的比例推算,该公司大约共有多少名员工?") == {"ratio"}
+    assert asks_calculation("How many more cars were delivered in 2023 than in 2022?") == {"difference"}
+    assert asks_calculation("星驰汽车2023年交付了多少辆?") == set()
+    assert asks_calculation("全区一共有多少名志愿者?") == set()  # a stated total: one thing named
+
+
+def test_figures_are_read_with_magnitude_and_measure_word_and_years_are_not_figures():
+    found = quantities(SOURCE)
+    assert [(q.number, q.value, q.unit) for q in found] == [
+        ("18.6", 186000.0, "辆"), ("13.1", 131000.0, "辆"), ("42", 42.0, "%"), ("2.1", 21000.0, "辆")]
+
+
+def test_a_difference_sum_or_share_is_recomputed_and_a_wrong_one_is_not():
+    found = quantities(SOURCE)
+    assert derive(_target("5.5万辆"), found, {"difference"}).shown == "18.6万辆 − 13.1万辆 = 5.5万辆"
+    assert derive(_target("5.4万辆"), found, {"difference"}) is None
+    assert derive(_target("5.5万辆"), found, {"sum"}) is None  # not the operation asked for
+    assert derive(_target("20.7万辆"), found, {"sum"}).shown == "18.6万辆 + 2.1万辆 = 20.7万辆"
+    assert derive(_target("5.5万吨"), found, {"difference"}) is None  # another measure word
+    share = quantities("公司目前共有805人驻厂生产,占员工总数的60%。")
+    assert derive(_target("1342名"), share, {"ratio"}, approximate=True).shown == "805人 ÷ 60% ≈ 1342名"
+
+
+def test_the_computation_is_shown_before_the_end_mark():
+    assert with_calculation("多交付了5.5万辆。", "18.6万辆 − 13.1万辆 = 5.5万辆") == "多交付了5.5万辆（18.6万辆 − 13.1万辆 = 5.5万辆）。"
+
+
+def test_a_computed_difference_is_answered_with_its_computation_and_both_figures_quoted(settings, tmp_path):
+    _one_doc(settings, tmp_path, f"# 星驰汽车\n\n1月3日,星驰汽车公布经营数据。{SOURCE}\n")
+    chain, _ = chain_with(settings, lambda m: "星驰汽车2023年比2022年多交付了5.5万辆新能源汽车。")
+    answer = chain.invoke("星驰汽车2023年比2022年多交付了多少辆新能源汽车?")
+    assert not answer.refused
+    assert answer.text == "星驰汽车2023年比2022年多交付了5.5万辆新能源汽车（18.6万辆 − 13.1万辆 = 5.5万辆）[1]。"
+    assert "18.6万辆" in answer.citations[0].quote and "13.1万辆" in answer.citations[0].quote
+    assert_quotes_are_document_text(settings, answer)
+
+
+def test_a_wrong_computation_or_an_unstated_figure_for_a_plain_question_is_refused(settings, tmp_path):
+    _one_doc(settings, tmp_path, f"# 星驰汽车\n\n1月3日,星驰汽车公布经营数据。{SOURCE}\n")
+    wrong = chain_with(settings, lambda m: "星驰汽车2023年比2022年多交付了4.5万辆新能源汽车。")[0]
+    assert wrong.invoke("星驰汽车2023年比2022年多交付了多少辆新能源汽车?").refused
+    plain = chain_with(settings, lambda m: "星驰汽车2023年出口了5.5万辆新能源汽车。")[0]
+    assert plain.invoke("星驰汽车2023年出口了多少辆新能源汽车?").refused  # 5.5万 is stated nowhere
+
+
+def test_the_eval_recomputes_each_shown_computation_itself():
+    assert [ok for _, ok in computations("多了350吨（3860吨 − 3510吨 = 350吨）。")] == [True]
+    assert [ok for _, ok in computations("（805人 ÷ 60% ≈ 1342名）")] == [True]
+    assert [ok for _, ok in computations("（18.6万辆 − 13.1万辆 = 5.4万辆）")] == [False]
