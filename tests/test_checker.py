@@ -27,3 +27,13 @@ def test_one_figure_is_never_assembled_from_two_sources():
     checker = Checker(sources, question="2024青川马拉松女子全程冠军的成绩是多少?")
     c = checker.check_sentence("2024青川马拉松女子全程冠军的成绩是2小时26分14秒。", [])
     assert c.status == "dropped"
+
+
+def test_a_figure_listed_beside_a_parallel_one_is_not_the_answer_for_the_other_item():
+    sources = _sources("从结构看,外贸集装箱占比达到68%,内贸集装箱占比32%。全年新开集装箱航线12条。")
+    checker = Checker(sources, question="海州港的外贸集装箱占比是多少?")
+    assert checker.check_sentence("海州港的外贸集装箱占比是32%。", []).status == "dropped"  # 32% is 内贸's
+    assert checker.check_sentence("海州港的外贸集装箱占比是68%。", []).status == "repointed"
+    listed = Checker(_sources("全区1830名党员、782名志愿者、934名热心群众主动参与到疫情防控中。"), question="全区有多少名志愿者参与?")
+    assert listed.check_sentence("全区有1830名志愿者参与。", []).status == "dropped"
+    assert listed.check_sentence("全区有782名志愿者参与。", []).status == "repointed"

@@ -369,7 +369,8 @@ class AnswerChain:
         sources, passages = self._excerpts(run, sources)
         index = getattr(self.retriever, "lexical_index", None)
         checker = Checker(
-            sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved
+            sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved,
+            names=constraints.names(run.query) if is_cjk(run.query) else [],
         )
         if self.settings.answer_mode == "claims":
             yield from self._claims(run, sources, passages, checker)

@@ -174,9 +174,13 @@ class CheckResult:
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
-    def __init__(self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = ()):
+    def __init__(
+        self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = (),
+        names: list[str] = (),
+    ):
         """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
-        a word any of them holds is one the sources could vouch for (see ``_required_terms``)."""
+        a word any of them holds is one the sources could vouch for (see ``_required_terms``).
+        ``names``: the places, people and organisations the question names (``constraints.names``)."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
@@ -184,7 +188,7 @@ class Checker:
         self.usable = {s.n: self.usable_text(s, breaks=True) for s in sources}
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
-        self._names: list[str] | None = None
+        self.names = list(names)
 
     @staticmethod
     def usable_text(source: Source, breaks: bool = False) -> str:
@@ -227,7 +231,8 @@ class Checker:
                 return 0.0
             # a number the answer repeats from the question (5号线) is the question's, not a claim
             for num in numbers(sentence) - numbers(self.question):
-                if not self._anchored(num, required, ns):
+                clause = next((c for c in re.split(r"[,，;；、]", sentence) if num in numbers(c)), sentence)
+                if not self._anchored(num, required, ns, clause):
                     return 0.0
             return share
         return self._similarity_support(sentence, text)
@@ -240,7 +245,7 @@ class Checker:
         total = sum(self.idf(t) for t in own)
         return not own or sum(self.idf(t) for t in own if t in text) >= TERM_SHARE * total
 
-    def _anchored(self, num: str, required: list[str], ns: list[int]) -> bool:
+    def _anchored(self, num: str, required: list[str], ns: list[int], claim: str = "") -> bool:
         """Is ``num`` stated in a chunk sentence about what the answer sentence is about?
 
         The sentence holding it must carry more than ``ANCHOR_SHARE`` of the sentence's
@@ -250,12 +255,13 @@ class Checker:
         paragraph names its subject once ("5号线一期工程正式开通。线路全长27.4公里"): such a
         term counts when the paragraph states it before the sentence -- unless the chunk names
         one of the question's names (places, people, organisations) outside that paragraph,
-        which is then about another subject. A term the answer adds (what it claims) counts
-        only in the sentence itself.
+        which is then about another subject. A term the answer adds (what it claims) counts only
+        in the sentence itself. Nor does a number count in a clause that lists it beside a
+        parallel one (``_swapped``: "外贸集装箱占比68%,内贸集装箱占比32%").
         """
         total = sum(self.idf(t) for t in required)
         echoed = {t for t in required if t in self.question}
-        names = self._question_names()
+        names = self.names
 
         def weight(piece: str, before: str) -> float:
             return sum(self.idf(t) for t in required if t in piece or (t in echoed and t in before))
@@ -268,16 +274,29 @@ class Checker:
                 outside = [m for m in names if m in text and m not in text[start:e]]
                 w = weight(text[s:e], "" if outside else text[start:s])
                 best = max(best, w)
-                if num in numbers(text[s:e], chinese=True):
+                if num in numbers(text[s:e], chinese=True) and not self._swapped(num, claim, text[s:e]):
                     holding = max(holding, w)
         return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
 
-    def _question_names(self) -> list[str]:
-        if self._names is None:
-            from rag.answering.constraints import names
-
-            self._names = names(self.question) if is_cjk(self.question) else []
-        return self._names
+    def _swapped(self, num: str, claim: str, sentence: str) -> bool:
+        """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
+        answer's clause holding it) is about? Clauses (，、；) stating figures of one kind list
+        parallel items; the number's own clause names an item the answer does not, and a parallel
+        clause names one the answer does."""
+        clauses = [c for c in re.split(r"[,，;；、]", sentence) if c]
+        own = [c for c in clauses if num in numbers(c, chinese=True)]
+        mine = [q for q in quantities(own[0]) if q.number == num] if len(own) == 1 else []
+        if not mine:
+            return False
+        own = own[0]
+        parallel = [
+            c for c in clauses
+            if c != own and any(same_kind(q.unit, mine[0].unit) and q.number != num for q in quantities(c))
+        ]
+        said = claim + self.question
+        if not parallel or not any(t not in said for t in key_terms(own)):
+            return False
+        return any(t in c and t not in own for c in parallel for t in key_terms(claim))
 
     def _vec(self, text: str) -> list[float]:
         if text not in self._vec_cache:
