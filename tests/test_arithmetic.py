@@ -64,3 +64,18 @@ def test_the_eval_recomputes_each_shown_computation_itself():
     assert [ok for _, ok in computations("多了350吨（3860吨 − 3510吨 = 350吨）。")] == [True]
     assert [ok for _, ok in computations("（805人 ÷ 60% ≈ 1342名）")] == [True]
     assert [ok for _, ok in computations("（18.6万辆 − 13.1万辆 = 5.4万辆）")] == [False]
+
+
+def test_a_growth_rate_question_is_not_a_difference_to_compute():
+    assert asks_calculation("银滩港区2024年集装箱吞吐量同比增长多少?") == set()  # 同比 is not 比 + a baseline
+
+
+def test_a_difference_question_is_not_answered_by_a_figure_whose_clause_states_no_difference():
+    from rag.answering import constraints
+
+    asked = constraints.of_question("远航汽车2023年全年交付量比年初制定的目标少了多少辆?")
+    sentence = "其中6月交付1.8万辆,环比增长12%。"  # 1.8万 is a month's deliveries, not the shortfall
+    context = "2023年,远航汽车全年交付16.2万辆,略低于年初制定的17万辆目标。远航汽车公布上半年数据。" + sentence
+    assert "difference" in constraints.uncovered(asked, "比目标少了1.8万辆", sentence, context)
+    stated = "2023年全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
+    assert constraints.uncovered(asked, "比目标少了0.8万辆", stated, stated) is None

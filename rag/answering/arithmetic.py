@@ -29,7 +29,7 @@ _APPROX_RE = re.compile(r"约|大约|左右|近|推算|估算|approximately|abou
 # A question asking for a computation: a difference (比…多/少…多少, 相差), a sum of two named
 # things (A和B…加起来/合计), or a figure derived from a ratio (按…比例推算).
 _DIFFERENCE_RE = re.compile(
-    r"比[^?？]{0,40}(多|少|增加|减少|增长|下降|高|低|提高|降低|缩短|延长)了?[^?？]{0,6}(多少|几)"
+    r"(?<![同环])比[^?？]{0,40}(多|少|增加|减少|增长|下降|高|低|提高|降低|缩短|延长)了?[^?？]{0,6}(多少|几)"
     r"|相差|差距|差额|之差|差了?多少|多出|少了多少|多了多少"
     r"|\bhow (many|much) (more|fewer|less)\b|\bdifference\b|\b(more|fewer|less) than\b",
     re.I,

@@ -17,6 +17,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
   change, one about a share (占比/比重/比例) a sentence stating a share; a figure stated per day
   (日均/每天) or per person (人均) does not answer a question that asks neither;
+* **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
+  states a change or comparison; any other figure there is one of the two compared (a sum or
+  difference the sources do not state is computed, ``arithmetic``);
 * **the measure word**: a number is compared with its unit (``unit_clash``): 64岁 is an age,
   not 64年 of service; asked 多少人, 52万人次 (people-times) answers only where the sentence
   gives no plain head count.
@@ -31,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answering import answerability
+from rag.answering.arithmetic import asks_calculation
 from rag.answering.citations import key_terms
 from rag.text import NUMBER_PATTERN, is_cjk
 
@@ -43,6 +47,8 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "daily": ("日均", "每天", "每日", "单日", "一天"),
     "per_person": ("人均",),
 }
+# a clause stating a difference: "比2023年的6500人增加350人", "略低于17万辆的目标", "缩短了1分15秒"
+_DIFFERENCE_STATED_RE = re.compile(r"比.{0,30}(多|少|高|低|增|减|快|慢)|相差|差距|差额|少于|多于|低于|高于|不足|超出|超过|缩短|延长|提前|推迟")
 # kinds that change what a number means when the question does not ask for them
 _QUALIFYING = ("daily", "per_person")
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?|([〇零一二三四五六七八九]{4})\s*年")
@@ -193,6 +199,10 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
         clause = _clause(sentence, claim)
+        if not computed and "difference" in asks_calculation(asked.question) and not (
+            "growth" in measures(clause) or _DIFFERENCE_STATED_RE.search(clause)
+        ):
+            return "the question asks for a difference; the source states the figure as none"
         for kind in _QUALIFYING:
             if kind in measures(clause) and kind not in asked.measures:
                 return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
