@@ -77,5 +77,5 @@ def test_a_difference_question_is_not_answered_by_a_figure_whose_clause_states_n
     sentence = "其中6月交付1.8万辆,环比增长12%。"  # 1.8万 is a month's deliveries, not the shortfall
     context = "2023年,远航汽车全年交付16.2万辆,略低于年初制定的17万辆目标。远航汽车公布上半年数据。" + sentence
     assert "difference" in constraints.uncovered(asked, "比目标少了1.8万辆", sentence, context)
-    stated = "2023年全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
+    stated = "2023年远航汽车全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
     assert constraints.uncovered(asked, "比目标少了0.8万辆", stated, stated) is None
