@@ -37,3 +37,11 @@ def test_a_figure_listed_beside_a_parallel_one_is_not_the_answer_for_the_other_i
     listed = Checker(_sources("全区1830名党员、782名志愿者、934名热心群众主动参与到疫情防控中。"), question="全区有多少名志愿者参与?")
     assert listed.check_sentence("全区有1830名志愿者参与。", []).status == "dropped"
     assert listed.check_sentence("全区有782名志愿者参与。", []).status == "repointed"
+
+
+def test_the_quote_is_the_sentence_stating_the_claim_not_one_holding_the_questions_year():
+    sources = _sources("11月19日,2023江临马拉松在滨江广场鸣枪起跑。女子全程冠军由云港籍选手杨雪莹获得,成绩为2小时26分14秒。")
+    checker = Checker(sources, question="2023江临马拉松女子全程冠军是谁?")
+    result = checker.check("2023江临马拉松女子全程冠军是杨雪莹[1]。")
+    quote = result.citations[0].quote
+    assert "杨雪莹" in quote and quote.endswith("2小时26分14秒。")  # (from the subject sentence before it)

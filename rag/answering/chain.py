@@ -33,7 +33,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 
 import prompts
-from rag.answering import answerability, constraints, excerpts, pinyin_names
+from rag.answering import answerability, constraints, excerpts, pinyin_names, translation
 from rag.answering.answer import Answer, Turn
 from rag.answering.citations import CheckedSentence, Checker, Source, looks_injected
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
@@ -55,7 +55,7 @@ from rag.index.retriever import Context, within_budget
 from rag.models import model_errors, structured, token_counter
 from rag.models.queue import shared_queue
 from rag.settings import Settings, get_settings
-from rag.text import cited_sentences, detect_language, is_cjk, join_cited, mark_numbers, numbers, split_sentences
+from rag.text import cited_sentences, detect_language, is_cjk, join_cited, numbers, split_sentences
 
 REFUSAL = {
     "zh": "资料中没有相关信息,无法回答这个问题。",
@@ -221,13 +221,11 @@ class AnswerChain:
 
     def translate_answer(self, answer: str, run: _Run) -> str | None:
         """English version of a checked Chinese answer, or None when the translation is unfaithful."""
-        out = self._complete(prompts.render("translate_answer", answer=answer), run, "translate_answer")
+        prepared = translation.prepare(answer)  # figures' English scale and names' pinyin beside them
+        out = self._complete(prompts.render("translate_answer", answer=prepared.text), run, "translate_answer")
         out = re.sub(r"^(English translation|Translation)\s*[:：]\s*", "", out.strip(), flags=re.I).strip()
         months = set(re.findall(r"(\d{1,2})月", answer))  # "3月" becomes "March"
-        kept = numbers(answer) - months <= numbers(out) <= numbers(answer)
-        if not out or not kept or set(mark_numbers(out)) != set(mark_numbers(answer)):
-            return None
-        return out
+        return out if translation.faithful(prepared, out, months) else None
 
     def pinyin_names(self, question: str) -> list[tuple[str, str, float]]:
         """(English spelling, Chinese name, share of chunks naming it) for pinyin names in ``question``."""

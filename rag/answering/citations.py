@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from rag.answering.answerability import same_kind
 from rag.answering.arithmetic import Derivation, approximate, asks_calculation, derive, quantities, with_calculation
+from rag.answering.translation import misscaled
 from rag.index.lexical import tokenize
 from rag.text import cited_sentences, is_cjk, join_cited, numbers, split_sentences
 
@@ -235,6 +236,8 @@ class Checker:
                 if not self._anchored(num, required, ns, clause):
                     return 0.0
             return share
+        if misscaled(sentence, text):  # "11.3 billion" for 11.3亿 (1.13 billion)
+            return 0.0
         return self._similarity_support(sentence, text)
 
     def _claims_supported(self, required: list[str], text: str) -> bool:
@@ -315,19 +318,22 @@ class Checker:
     # -- quotes -----------------------------------------------------------------------
     def quote(self, sentence: str, n: int, figures: set[str] | None = None) -> Citation:
         """The chunk sentence that states ``sentence``'s claim: the one holding most of its numbers
-        (those it does not repeat from the question), then most of its terms. When the terms the
+        (those it does not repeat from the question), then most of its terms, then the question's
+        numbers. When the terms the
         answer repeats from the question stand earlier in the same paragraph (its subject, named
         once), the quote starts at the sentence naming them, so it shows what the figure is about.
         ``figures``: the numbers to quote instead (the operands of a computed figure); a quote
         reaches over up to ``QUOTE_BACK`` more sentences to hold all of them."""
         src = self.sources[n]
-        nums = figures or (numbers(sentence) - numbers(self.question)) or numbers(sentence)
+        nums = figures or (numbers(sentence) - numbers(self.question))
+        echoed = numbers(sentence) - nums  # the question's own numbers (its year) only break ties
         terms = key_terms(sentence)
         spans = clean_spans(src.text)
-        best, best_score = None, (-1, -1)
+        best, best_score = None, (-1, -1, -1)
         for i, (s, e) in enumerate(spans):
             piece = src.text[s:e]
-            score = (len(nums & numbers(piece, chinese=True)), sum(t in piece for t in terms))
+            held = numbers(piece, chinese=True)
+            score = (len(nums & held), sum(t in piece for t in terms), len(echoed & held))
             if score > best_score:
                 best, best_score = i, score
         if best is None:
