@@ -67,6 +67,7 @@ def scripted_reply(messages) -> str:
         return TO_CHINESE.get(asked, asked)
     if "Chinese answer:" in text:  # translating the checked answer back
         chinese = re.search(r"Chinese answer:\s*(.*)", text).group(1).strip()
+        chinese = re.sub(r" \([A-Za-z][A-Za-z ,.\d]*\)", "", chinese)  # names' pinyin, figures' English scale
         n = re.search(r"\[(\d+)\]", chinese)
         template = {k.format(n=n.group(1) if n else ""): v for k, v in TO_ENGLISH.items()}
         return template.get(chinese, "").format(n=n.group(1) if n else "")
