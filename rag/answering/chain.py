@@ -314,7 +314,7 @@ class AnswerChain:
         question = f"{run.asked}(请用中文回答)" if run.translated else run.query
         messages = [
             SystemMessage(prompts.render(f"answer_system_{lang}")),
-            HumanMessage(prompts.render("answer_user", passages=_XORDER(passages), question=question, lang=lang)),
+            HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
         ]
         pieces: list[str] = []
         for piece in self._stream_model(messages, run, "answer"):
@@ -508,10 +508,6 @@ class AnswerChain:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
-
-
-import os
-_XORDER = (lambda ps: ps[1:] + ps[:1]) if os.environ.get("XLAST") else (lambda ps: ps)
 
 
 def _heading(section: str) -> str:
