@@ -38,3 +38,10 @@ def test_a_year_a_sentence_compares_against_is_not_the_year_it_is_about():
     assert constraints.uncovered(asked_2024, "江州理工大学2024年计划招收本科生6850人", sentence, document, document) is None
     assert "year 2022" in constraints.uncovered(asked_2022, "江州理工大学2022年计划招收本科生6850人", sentence, document, document)
     assert constraints.years(sentence) == {"2023"} and constraints.years(sentence, baselines=False) == set()
+
+
+def test_a_comparisons_baseline_year_is_not_a_year_the_chunk_is_about():
+    chunk = "3月24日,2024云港半程马拉松鸣枪开跑,参赛人数比2023年增加了2.4万人。女子半程冠军由方敏获得,成绩为1小时10分33秒。"
+    sentence = "女子半程冠军由方敏获得,成绩为1小时10分33秒。"
+    asked = constraints.of_question("2023年云港半程马拉松女子半程冠军跑出了什么成绩?")
+    assert "year 2023" in constraints.uncovered(asked, "1小时10分33秒", sentence, chunk, chunk)

@@ -145,18 +145,18 @@ def of_question(
     )
 
 
-def _time_of(sentence: str, context: str, document: str, found) -> set[str]:
+def _time_of(sentence: str, context: str, document: str) -> set[str]:
     """The years a sentence naming none may be about: its chunk's, and the last one its document
     names before it (a narrative keeps its year until it names another); its document's when
-    neither names one."""
-    out = set(found(context))
+    neither names one. A comparison's baseline year ("比2023年增加了2.4万人") is none of them."""
+    out = set(years(context, baselines=False))
     at = document.find(sentence) if document else -1
     if at > 0:
         # a year after 比/较/相比 is a comparison's baseline ("比2023年的1700万"), not the narrative's
         before = [m for m in _YEAR_RE.finditer(document[:at]) if not _BASELINE_RE.search(document[max(0, m.start() - 3) : m.start()])]
         if before:
-            out |= found(before[-1].group(0))
-    return out or found(document)
+            out |= years(before[-1].group(0))
+    return out or years(document, baselines=False)
 
 
 def translated(asked: Asked, original: str) -> Asked:
@@ -181,7 +181,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     question asks for is the computation itself."""
     for label, asked_set, found in (("year", asked.years, years), ("date", asked.dates, dates)):
         stated = years(sentence, baselines=computed) if label == "year" else found(sentence)
-        around = _time_of(sentence, context, document, found) if label == "year" else found(context)
+        around = _time_of(sentence, context, document) if label == "year" else found(context)
         for value in sorted(asked_set):
             if (stated and value not in stated) or (not stated and value not in around):
                 where = f"the source speaks of {', '.join(sorted(stated))}" if stated else "the source does not say"
