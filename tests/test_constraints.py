@@ -45,3 +45,23 @@ def test_a_comparisons_baseline_year_is_not_a_year_the_chunk_is_about():
     sentence = "女子半程冠军由方敏获得,成绩为1小时10分33秒。"
     asked = constraints.of_question("2023年云港半程马拉松女子半程冠军跑出了什么成绩?")
     assert "year 2023" in constraints.uncovered(asked, "1小时10分33秒", sentence, chunk, chunk)
+
+
+def test_a_change_on_the_period_before_does_not_answer_one_on_the_year_before():
+    sentence = "其中6月交付1.8万辆,环比增长12%。"
+    yoy = constraints.of_question("远航汽车2024年6月的交付量比2023年6月增长了多少?")
+    mom = constraints.of_question("远航汽车2024年6月的交付量比5月增长了多少?")
+    chunk = "2024年上半年远航汽车交付9.4万辆。" + sentence + "而2023年全年这一比例仅为9%。"
+    assert "year before" in constraints.uncovered(yoy, "比2023年6月增长了12%", sentence, chunk)
+    assert constraints.uncovered(mom, "比5月增长了12%", sentence, chunk) is None
+
+
+def test_a_target_is_not_what_happened_and_what_happened_is_not_a_forecast():
+    target = "2024年,机场的旅客吞吐量目标为3600万人次。"
+    actual = constraints.of_question("江临机场2024年实际完成的旅客吞吐量是多少?")
+    asked_target = constraints.of_question("江临机场2024年的旅客吞吐量目标是多少?")
+    assert "actually" in constraints.uncovered(actual, "3600万人次", target, "江临机场" + target)
+    assert constraints.uncovered(asked_target, "3600万人次", target, "江临机场" + target) is None
+    first_day = "开诊首日,东院区门诊量达3260人次,急诊接诊192人次。"
+    forecast = constraints.of_question("东院区全面运行后预计每年急诊接诊量是多少?")
+    assert "planned" in constraints.uncovered(forecast, "192人次", first_day, "东院区" + first_day)

@@ -20,6 +20,10 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
   states a change or comparison; any other figure there is one of the two compared (a sum or
   difference the sources do not state is computed, ``arithmetic``);
+* **the period and the plan**: a change on the year before (同比, 比2023年6月) is not one on the
+  period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
+  a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
+  stating no plan or future;
 * **the measure word**: a number is compared with its unit (``unit_clash``): 64岁 is an age,
   not 64年 of service; asked 多少人, 52万人次 (people-times) answers only where the sentence
   gives no plain head count.
@@ -165,9 +169,11 @@ def translated(asked: Asked, original: str) -> Asked:
     return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question)
 
 
-def _clause(sentence: str, claim: str) -> str:
-    """The clause of ``sentence`` holding the claim's first number (the whole sentence without one)."""
-    nums = re.findall(r"\d+(?:\.\d+)?", claim)
+def _clause(sentence: str, claim: str, question: str = "") -> str:
+    """The clause of ``sentence`` holding the claim's first number that is not the question's
+    (the whole sentence without one)."""
+    asked = set(re.findall(r"\d+(?:\.\d+)?", question))
+    nums = [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked]
     for clause in re.split(r"[,，;；]", sentence):
         if nums and nums[0] in clause:
             return clause
@@ -198,7 +204,10 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         if kind not in measures(sentence):
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
-        clause = _clause(sentence, claim)
+        clause = _clause(sentence, claim, asked.question)
+        why = _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
+        if why:
+            return why
         if not computed and "difference" in asks_calculation(asked.question) and not (
             "growth" in measures(clause) or _DIFFERENCE_STATED_RE.search(clause)
         ):
@@ -207,6 +216,37 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             if kind in measures(clause) and kind not in asked.measures:
                 return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
     return quantity_clash(asked.question, claim, sentence)
+
+
+# A change against the same period a year before, or against the period just before.
+_YEAR_ON_YEAR_RE = re.compile(r"同比|比上年|比去年|较上年|较去年|比(19|20)\d\d年|较(19|20)\d\d年|上年同期|去年同期")
+_PERIOD_ON_PERIOD_RE = re.compile(r"环比|比上月|较上月|比上个月|比上一个月|比上季度|比上周|比[一二三四五六七八九十\d]{1,2}月")
+
+
+def _period_clash(question: str, clause: str) -> str | None:
+    """A year-on-year change (同比, 比2023年6月) is not a month-on-month one (环比, 比5月), nor the
+    other way round."""
+    q_yoy, q_pop = bool(_YEAR_ON_YEAR_RE.search(question)), bool(_PERIOD_ON_PERIOD_RE.search(question))
+    s_yoy, s_pop = bool(_YEAR_ON_YEAR_RE.search(clause)), bool(_PERIOD_ON_PERIOD_RE.search(clause))
+    if q_yoy and not q_pop and s_pop and not s_yoy:
+        return "the question asks for a change on the year before; the source gives one on the period before"
+    if q_pop and not q_yoy and s_yoy and not s_pop:
+        return "the question asks for a change on the period before; the source gives one on the year before"
+    return None
+
+
+# A planned, targeted or expected figure (目标为3600万人次, 预计接待约40万人次) is not what happened.
+_PLANNED_RE = re.compile(r"目标|计划|预计|预期|力争|拟")
+_FUTURE_RE = re.compile(r"目标|计划|预计|预期|力争|拟|将|届时|有望|估计|打算|可望|会")
+_ACTUAL_RE = re.compile(r"实际|真正")
+
+
+def _plan_clash(question: str, clause: str, sentence: str) -> str | None:
+    if _ACTUAL_RE.search(question) and _PLANNED_RE.search(clause):
+        return "the question asks what actually happened; the source gives a planned or expected figure"
+    if _PLANNED_RE.search(question) and not _FUTURE_RE.search(sentence):
+        return "the question asks for a planned or expected figure; the source gives what happened"
+    return None
 
 
 _STATED_RE = re.compile(rf"({NUMBER_PATTERN})\s*(?:余|多)?\s*({answerability.UNITS_PATTERN})")
