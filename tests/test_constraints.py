@@ -65,3 +65,16 @@ def test_a_target_is_not_what_happened_and_what_happened_is_not_a_forecast():
     first_day = "开诊首日,东院区门诊量达3260人次,急诊接诊192人次。"
     forecast = constraints.of_question("东院区全面运行后预计每年急诊接诊量是多少?")
     assert "planned" in constraints.uncovered(forecast, "192人次", first_day, "东院区" + first_day)
+
+
+def test_another_item_in_the_answers_own_frame_is_not_the_asked_one():
+    asked = constraints.of_question("青川市运动会上,参加游泳项目的学生占参赛总人数的比例是多少?")
+    sentence = "参加新兴项目的学生占参赛总人数的18%。"
+    chunk = "青川市运动会的游泳、射击等项目在分赛场举行。" + sentence
+    claim = "青川市运动会上,参加游泳项目的学生占参赛总人数的比例是18%"
+    assert "新兴" in constraints.uncovered(asked, claim, sentence, chunk)
+    # the same subject said another way is not another item: 赛事 is the 云港半马 of the question
+    asked = constraints.of_question("云港半马举办期间,全市酒店的入住率达到多少?")
+    sentence = "据测算,赛事期间全市酒店入住率达到91%。"
+    chunk = "云港半马已连续举办8届。" + sentence
+    assert constraints.uncovered(asked, "云港半马举办期间,全市酒店的入住率达到91%", sentence, chunk) is None

@@ -20,6 +20,8 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
   states a change or comparison; any other figure there is one of the two compared (a sum or
   difference the sources do not state is computed, ``arithmetic``);
+* **the item**: a source sentence that says, in the answer's own words, another item where the
+  answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure;
 * **the period and the plan**: a change on the year before (同比, 比2023年6月) is not one on the
   period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
   a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
@@ -33,6 +35,7 @@ Shortcut: names come from jieba's tagger, which misses some and tags some common
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,7 +208,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
         clause = _clause(sentence, claim, asked.question)
-        why = _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
+        why = (_period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
+               or _substituted(asked.question, claim, sentence, context + document))
         if why:
             return why
         if not computed and "difference" in asks_calculation(asked.question) and not (
@@ -232,6 +236,41 @@ def _period_clash(question: str, clause: str) -> str | None:
         return "the question asks for a change on the year before; the source gives one on the period before"
     if q_pop and not q_yoy and s_yoy and not s_pop:
         return "the question asks for a change on the period before; the source gives one on the year before"
+    return None
+
+
+_POINTING = ("该", "本", "此", "这", "其", "全")
+SUBSTITUTE_MAX = (6, 8)  # characters of the answer's and the source's differing words in one frame
+
+
+def _substituted(question: str, claim: str, sentence: str, context: str) -> str | None:
+    """Does the source sentence say in the answer's frame, where the answer names an item the
+    question asks about and the chunk names elsewhere, another item instead ("参加[游泳]项目的学生
+    占…18%" against "参加[新兴]项目的学生占…18%")? The two must modify the same head noun (项目):
+    a subject said another way ("云港半马举办期间" against "赛事期间") is not another item. A
+    paraphrase the documents never use is not an item they distinguish, so only words the chunk
+    holds outside the sentence count."""
+    import jieba.posseg
+
+    asked_terms = [t for t in key_terms(question) if t in context and t not in sentence]
+    if not asked_terms:
+        return None
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, claim, sentence, autojunk=False).get_opcodes():
+        if op != "replace" or i2 - i1 > SUBSTITUTE_MAX[0] or j2 - j1 > SUBSTITUTE_MAX[1]:
+            continue
+        ours, theirs = claim[i1:i2], sentence[j1:j2]
+        head = next(iter(jieba.posseg.lcut(claim[i2:])), None)
+        if head is None or not head.flag.startswith("n"):
+            continue  # two words modifying one head noun (游泳|新兴 + 项目), not a subject said another way
+        asked = [t for t in asked_terms if any(t[k : k + 2] in ours for k in range(len(t) - 1))]
+        # another item: a noun or a noun's modifier, not a verb, a time, a number or a pointing word
+        other = [
+            w.word for w in jieba.posseg.lcut(theirs)
+            if len(w.word) >= 2 and w.flag[:1] in ("n", "b", "l") and not re.search(r"\d", w.word)
+            and not w.word.startswith(_POINTING) and w.word not in question and w.word not in claim
+        ]
+        if asked and other and not re.search(r"\d", ours):
+            return f"the source gives this figure for {other[0]}, not {asked[0]}"
     return None
 
 
