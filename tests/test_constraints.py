@@ -78,3 +78,9 @@ def test_another_item_in_the_answers_own_frame_is_not_the_asked_one():
     sentence = "据测算,赛事期间全市酒店入住率达到91%。"
     chunk = "云港半马已连续举办8届。" + sentence
     assert constraints.uncovered(asked, "云港半马举办期间,全市酒店的入住率达到91%", sentence, chunk) is None
+
+
+def test_a_target_the_question_compares_with_is_not_a_question_about_the_target():
+    asked = constraints.of_question("远航汽车2023年全年交付量比年初制定的目标少了多少辆?")
+    sentence = "2023年,远航汽车全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
+    assert constraints.uncovered(asked, "比目标少了0.8万辆", sentence, sentence) is None

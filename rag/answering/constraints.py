@@ -280,7 +280,11 @@ _FUTURE_RE = re.compile(r"目标|计划|预计|预期|力争|拟|将|届时|有�
 _ACTUAL_RE = re.compile(r"实际|真正")
 
 
+_AGAINST_PLAN_RE = re.compile(r"(比|较|与|和)[^，,？?]{0,20}(目标|计划|预期)")  # "比目标少了多少": a target compared with
+
+
 def _plan_clash(question: str, clause: str, sentence: str) -> str | None:
+    question = _AGAINST_PLAN_RE.sub("", question)
     if _ACTUAL_RE.search(question) and _PLANNED_RE.search(clause):
         return "the question asks what actually happened; the source gives a planned or expected figure"
     if _PLANNED_RE.search(question) and not _FUTURE_RE.search(sentence):
