@@ -19,7 +19,9 @@ A sentence is *supported* by a set of chunks when
   is paraphrase, but the answer's names and facts must come from the source.
 
 A sentence whose cited chunk fails is re-pointed to the context chunk that
-supports it best, or dropped. Each kept citation carries the exact supporting
+supports it best; a sentence joining two facts to two chunks, one for each clause
+stating a figure; a sentence whose one unstated figure is a sum, difference or share the
+question asks for is kept with its computation (``arithmetic``); anything else is dropped. Each kept citation carries the exact supporting
 ``quote`` (the chunk sentence that matches best) with ``start``/``end`` offsets
 into the document's cleaned text. Sentences inside a chunk that look like
 planted instructions ("忽略以上指令…", "ignore previous instructions…") are never
