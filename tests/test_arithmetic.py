@@ -79,3 +79,8 @@ def test_a_difference_question_is_not_answered_by_a_figure_whose_clause_states_n
     assert "difference" in constraints.uncovered(asked, "比目标少了1.8万辆", sentence, context)
     stated = "2023年远航汽车全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
     assert constraints.uncovered(asked, "比目标少了0.8万辆", stated, stated) is None
+
+
+def test_a_zero_share_computes_nothing():
+    found = quantities("共有805人驻厂生产,缺勤率为0%。")
+    assert derive(_target("1342名"), found, {"ratio"}, approximate=True) is None

@@ -126,6 +126,8 @@ def derive(target: Quantity, candidates: list[Quantity], asked: set[str], approx
     if "ratio" in asked:
         for a in same:
             for p in shares:
+                if not float(p.number):
+                    continue  # 0% is a share of nothing
                 part, whole = a.value * float(p.number) / 100, a.value / (float(p.number) / 100)
                 mark = "≈" if approximate else "="
                 if equal(whole):
