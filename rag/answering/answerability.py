@@ -24,6 +24,7 @@ grouped by what they count; they are not parsed.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag.text import NUMBER_PATTERN, is_cjk, strip_marks
@@ -105,6 +106,7 @@ _EN_PHRASES = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # a question's measure words are asked about several times per answer
 def _word_starts(text: str) -> dict[int, str]:
     import jieba
 

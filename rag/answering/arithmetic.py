@@ -22,7 +22,7 @@ from itertools import permutations
 
 from rag.answering.answerability import UNITS_PATTERN, same_kind
 
-_MAGNITUDE = {"万": 1e4, "亿": 1e8, "千": 1e3}
+MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}  # what 1.2万 multiplies by
 _QUANTITY_RE = re.compile(rf"(\d+(?:\.\d+)?)\s*(万亿|万|亿|千)?\s*(?:余|多)?\s*({UNITS_PATTERN}|[%％]|[\u4e00-\u9fff]{{1,3}})?")
 _APPROX_RE = re.compile(r"约|大约|左右|近|推算|估算|approximately|about|around|roughly", re.I)
 
@@ -74,7 +74,7 @@ def quantities(text: str) -> list[Quantity]:
             continue  # 2023年, 3月, 5号线, 10时, 第十五届: not amounts
         if unit and not re.fullmatch(UNITS_PATTERN + "|[%％]", unit):
             unit = _first_word(unit)
-        value = float(number) * _MAGNITUDE.get(magnitude[-1:], 1.0) * (1e4 if magnitude == "万亿" else 1.0)
+        value = float(number) * MAGNITUDE.get(magnitude, 1.0)
         out.append(Quantity(m.group(0).strip(), number, value, unit, magnitude))
     return out
 
@@ -94,7 +94,7 @@ def _precision(number: str, approximate: bool) -> int:
 
 def _format(value: float, magnitude: str, digits: int) -> str:
     """``value`` in units of ``magnitude`` (万: ten thousands), at the answer's precision."""
-    scaled = value / (_MAGNITUDE.get(magnitude, 1.0) if magnitude != "万亿" else 1e12)
+    scaled = value / MAGNITUDE.get(magnitude, 1.0)
     return f"{round(scaled, digits):.{max(digits, 0)}f}"
 
 
@@ -108,7 +108,7 @@ class Derivation:
 def derive(target: Quantity, candidates: list[Quantity], asked: set[str], approximate: bool = False) -> Derivation | None:
     """Two of ``candidates`` that give ``target`` by an operation the question asks for."""
     digits = _precision(target.number, approximate)
-    scale = _MAGNITUDE.get(target.magnitude[-1:], 1.0) * (1e4 if target.magnitude == "万亿" else 1.0)
+    scale = MAGNITUDE.get(target.magnitude, 1.0)
 
     def equal(value: float) -> bool:
         return round(value / scale, digits) == round(target.value / scale, digits)

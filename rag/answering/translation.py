@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass, field
 
 from rag.answering.answerability import UNITS_PATTERN
+from rag.answering.arithmetic import MAGNITUDE, quantities
 from rag.text import mark_numbers, numbers
 
 _SCALED_RE = re.compile(rf"(\d+(?:\.\d+)?)\s*(万亿|亿|万)(?:余|多)?(?:{UNITS_PATTERN})?")
-_SCALE = {"万": 1e4, "亿": 1e8, "万亿": 1e12}
 
 
 def english_scale(number: str, magnitude: str) -> str:
     """"11.3", "亿" -> "1.13 billion"; "5.5", "万" -> "55,000"; "3200", "万" -> "32 million"."""
-    value = float(number) * _SCALE[magnitude]
+    value = float(number) * MAGNITUDE[magnitude]
     for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if value >= size:
             return f"{round(value / size, 4):g} {word}"
@@ -34,13 +34,12 @@ def english_scale(number: str, magnitude: str) -> str:
 
 _EN_SCALED_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|thousand)\b", re.I)
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_ZH_VALUE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|亿|万)?")
 
 
 def misscaled(english: str, chinese: str) -> list[str]:
     """English figures written with a scale word ("11.3 billion") whose value, at the precision
     written, the Chinese text does not state (it says 11.3亿: 1.13 billion)."""
-    values = [float(m.group(1)) * _SCALE.get(m.group(2) or "", 1.0) for m in _ZH_VALUE_RE.finditer(chinese)]
+    values = [q.value for q in quantities(chinese)]
     out = []
     for m in _EN_SCALED_RE.finditer(english):
         number, scale = m.group(1), _EN_SCALE[m.group(2).lower()]
