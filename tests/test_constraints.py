@@ -67,6 +67,31 @@ def test_a_target_is_not_what_happened_and_what_happened_is_not_a_forecast():
     assert "planned" in constraints.uncovered(forecast, "192人次", first_day, "东院区" + first_day)
 
 
+def test_a_copied_sentence_is_judged_on_the_clause_about_what_was_asked():
+    # the claim copies the whole sentence: its first number (10点) is not the answer, 30万人次 is
+    sentence = "公园将延长开放时间,每晚开放至10点,预计国庆期间接待游客约30万人次。"
+    actual = constraints.of_question("国庆期间公园实际接待了多少游客?")
+    assert "actually" in constraints.uncovered(actual, sentence, sentence, "湖滨公园" + sentence)
+    hours = constraints.of_question("公园每晚实际开放至几点?")
+    assert constraints.uncovered(hours, sentence, sentence, "湖滨公园" + sentence) is None
+
+
+def test_a_figure_for_a_larger_place_does_not_answer_for_a_place_inside_it():
+    whole = "其中东湖区新建学校5所,西山区3所。全市小学入学率由96.1%提高到98.4%。"
+    district = constraints.of_question("西山区的小学入学率提高到多少?")
+    city = constraints.of_question("河阳市的小学入学率提高到多少?")
+    sentence = "全市小学入学率由96.1%提高到98.4%。"
+    assert "全市" in constraints.uncovered(district, "西山区的小学入学率提高到98.4%", sentence, whole)
+    assert constraints.uncovered(city, "河阳市的小学入学率提高到98.4%", sentence, "河阳市" + whole) is None
+    # a port's figure, its subject named earlier in the paragraph, is not one of its terminals'
+    para = "2024年,宁港完成集装箱吞吐量900万标准箱。全年货物吞吐量达到2.1亿吨。\n北仑湾港区是主力港区。"
+    terminal = constraints.of_question("2024年宁港北仑湾港区的货物吞吐量是多少?")
+    port = constraints.of_question("2024年宁港的货物吞吐量是多少?")
+    claim, sentence = "货物吞吐量达到2.1亿吨", "全年货物吞吐量达到2.1亿吨。"
+    assert "figure for 宁港" in constraints.uncovered(terminal, claim, sentence, para, para)
+    assert constraints.uncovered(port, claim, sentence, para, para) is None
+
+
 def test_another_item_in_the_answers_own_frame_is_not_the_asked_one():
     asked = constraints.of_question("青川市运动会上,参加游泳项目的学生占参赛总人数的比例是多少?")
     sentence = "参加新兴项目的学生占参赛总人数的18%。"

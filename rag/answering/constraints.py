@@ -22,6 +22,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   difference the sources do not state is computed, ``arithmetic``);
 * **the item**: a source sentence that says, in the answer's own words, another item where the
   answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure;
+* **the place**: a figure a clause gives for a whole larger place (全市) that it does not name the
+  asked district in, or one whose paragraph names the larger place the question names the asked
+  one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure;
 * **the period and the plan**: a change on the year before (同比, 比2023年6月) is not one on the
   period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
   a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
@@ -173,14 +176,21 @@ def translated(asked: Asked, original: str) -> Asked:
 
 
 def _clause(sentence: str, claim: str, question: str = "") -> str:
-    """The clause of ``sentence`` holding the claim's first number that is not the question's
-    (the whole sentence without one)."""
+    """The clause of ``sentence`` that states the claim's answer: of the clauses holding a number
+    the claim states and the question does not, the one sharing most of the question's words (a
+    copied sentence's "开放至晚上9点" is not what "接待了多少观众" asks about); the first on a tie;
+    the whole sentence without one."""
     asked = set(re.findall(r"\d+(?:\.\d+)?", question))
     nums = [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked]
-    for clause in re.split(r"[,，;；]", sentence):
-        if nums and nums[0] in clause:
-            return clause
-    return sentence
+    clauses = [c for c in re.split(r"[,，;；]", sentence) if any(n in c for n in nums)]
+    if not clauses:
+        return sentence
+    wanted = _bigrams(question)
+    return max(clauses, key=lambda c: len(_bigrams(c) & wanted))
+
+
+def _bigrams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
 
 
 def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: str = "", computed: bool = False) -> str | None:
@@ -208,7 +218,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
         clause = _clause(sentence, claim, asked.question)
-        why = (_period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
+        why = (_scope_clash(asked.question, clause, sentence, _paragraph_so_far(sentence, context))
+               or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
                or _substituted(asked.question, claim, sentence, context + document))
         if why:
             return why
@@ -236,6 +247,56 @@ def _period_clash(question: str, clause: str) -> str | None:
         return "the question asks for a change on the year before; the source gives one on the period before"
     if q_pop and not q_yoy and s_yoy and not s_pop:
         return "the question asks for a change on the period before; the source gives one on the year before"
+    return None
+
+
+# Administrative levels, largest first: a figure for 全市 (the whole city) is not one for a district.
+_LEVEL = {"省": 1, "市": 2, "区": 3, "县": 3, "旗": 3, "镇": 4, "乡": 4, "街道": 4, "村": 5, "社区": 5}
+_WHOLE_RE = re.compile(r"全(省|市|区|县|旗|镇|乡|村)")
+
+
+def places(question: str) -> list[tuple[str, str, int | None]]:
+    """The places ``question`` names, in order: (as written, its specific part, its level), e.g.
+    "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
+    jieba tags ns, with the generic word after it (区, 港区, 新区, 县) when there is one."""
+    import jieba.posseg
+
+    words = [w for w in jieba.posseg.lcut(question) if w.word.strip()]
+    out, used = [], set()
+    for i, w in enumerate(words):
+        if w.flag != "ns" or len(w.word) < 2 or i in used:
+            continue
+        head = words[i + 1].word if i + 1 < len(words) and words[i + 1].word in _PLACE_HEADS else ""
+        used.add(i + 1 if head else i)
+        name = w.word + head
+        level = next((lv for suffix, lv in _LEVEL.items() if name.endswith(suffix)), None)
+        out.append((name, w.word, level))
+    return out
+
+
+_PLACE_HEADS = ("省", "市", "区", "县", "镇", "乡", "村", "港", "港区", "新区", "开发区", "街道", "社区")
+
+
+def _paragraph_so_far(sentence: str, context: str) -> str:
+    """The text of ``sentence``'s paragraph in ``context`` before it (where its subject is named)."""
+    at = context.find(sentence)
+    return context[context.rfind("\n", 0, at) + 1 : at] if at > 0 else ""
+
+
+def _scope_clash(question: str, clause: str, sentence: str, before: str = "") -> str | None:
+    """Is the figure given for a larger place than the one asked about? A clause about 全市 (the
+    whole city) that does not name the asked district gives the city's figure; a sentence whose
+    paragraph (``before``: the paragraph up to it) names 海州港 but never its 金沙湾港区, named right
+    after it in the question, gives the port's figure."""
+    asked = places(question)
+    whole = _WHOLE_RE.search(clause)
+    for k, (name, specific, level) in enumerate(asked):
+        if whole and level is not None and level > _LEVEL[whole.group(1)] and specific not in sentence:
+            return f"the source gives the figure for {whole.group(0)}, not {name}"
+        larger = asked[k - 1] if k else None
+        nested = larger and question.find(larger[0]) + len(larger[0]) == question.find(name)
+        if nested and larger[1] in before + sentence and specific not in before + sentence:
+            return f"the source gives the figure for {larger[0]}, not {name}"
     return None
 
 
