@@ -24,6 +24,9 @@ def test_quantity_mismatch_only_for_known_kinds():
     assert quantity_mismatch("设立了多少个卡点?", "卡点89个[1]。") is None  # 个 is never judged
     assert quantity_mismatch("投入了多少警力?", "投入138人[1]。") is None  # no measure word asked
     assert quantity_mismatch("化辛小区在哪里?", "位于开发区[1]。") is None
+    assert quantity_mismatch("馆里藏有多少册古籍?", "馆藏古籍约3000种[1]。")  # kinds are not volumes
+    assert quantity_mismatch("馆里藏有多少种古籍?", "馆藏古籍约3000种[1]。") is None
+    assert asked_groups("示范种植了多少亩?") == {"area"} and stated_groups("种植了120亩") == {"area"}
 
 
 def test_asked_role_is_the_noun_before_the_question_word():
