@@ -92,6 +92,15 @@ def test_a_figure_for_a_larger_place_does_not_answer_for_a_place_inside_it():
     assert constraints.uncovered(port, claim, sentence, para, para) is None
 
 
+def test_a_figure_whose_paragraph_names_another_body_of_the_asked_kind_is_that_bodys():
+    para = "南湖国际机场位于南湖新区。按照规划,2025年机场旅客吞吐量目标为1500万人次。"
+    sentence = "按照规划,2025年机场旅客吞吐量目标为1500万人次。"
+    other = constraints.of_question("北岭国际机场2025年的旅客吞吐量目标是多少?")
+    same = constraints.of_question("南湖国际机场2025年的旅客吞吐量目标是多少?")
+    assert "北岭" in constraints.uncovered(other, "1500万人次", sentence, para, "北岭" + para)
+    assert constraints.uncovered(same, "1500万人次", sentence, para, para) is None
+
+
 def test_another_item_in_the_answers_own_frame_is_not_the_asked_one():
     asked = constraints.of_question("青川市运动会上,参加游泳项目的学生占参赛总人数的比例是多少?")
     sentence = "参加新兴项目的学生占参赛总人数的18%。"

@@ -24,7 +24,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure;
 * **the place**: a figure a clause gives for a whole larger place (全市) that it does not name the
   asked district in, or one whose paragraph names the larger place the question names the asked
-  one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure;
+  one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure; one
+  whose paragraph names another body of the asked kind (云港临海国际机场 for 江临国际机场) and never
+  the asked one is that body's;
 * **the period and the plan**: a change on the year before (同比, 比2023年6月) is not one on the
   period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
   a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
@@ -218,7 +220,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
     if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
         clause = _clause(sentence, claim, asked.question)
-        why = (_scope_clash(asked.question, clause, sentence, _paragraph_so_far(sentence, context))
+        before = _paragraph_so_far(sentence, context)
+        why = (_scope_clash(asked.question, clause, sentence, before) or _another_named(asked.question, before + sentence)
                or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
                or _substituted(asked.question, claim, sentence, context + document))
         if why:
@@ -297,6 +300,37 @@ def _scope_clash(question: str, clause: str, sentence: str, before: str = "") ->
         nested = larger and question.find(larger[0]) + len(larger[0]) == question.find(name)
         if nested and larger[1] in before + sentence and specific not in before + sentence:
             return f"the source gives the figure for {larger[0]}, not {name}"
+    return None
+
+
+def _named_heads(text: str) -> list[tuple[str, str]]:
+    """(specific name, head word) of each 专名 + 通名 in ``text``: 江临 + 机场 in 江临国际机场 (the
+    head within two words of the name)."""
+    import jieba.posseg
+
+    words = [w for w in jieba.posseg.lcut(text) if w.word.strip()]
+    out = []
+    for i, w in enumerate(words):
+        if w.flag in NAME_TAGS and len(w.word) >= 2:
+            for h in words[i + 1 : i + 3]:
+                if h.word.endswith(NAME_HEADS) and h.flag.startswith("n"):
+                    out.append((w.word, h.word))
+                    break
+                if not h.flag.startswith("n"):
+                    break
+    return out
+
+
+def _another_named(question: str, said: str) -> str | None:
+    """Does the figure's sentence, with its paragraph so far (``said``), name another place or body
+    of the kind the question asks about, and never the asked one? 云港临海国际机场's target is not
+    江临国际机场's."""
+    for name, head in _named_heads(question):
+        if name in said:
+            continue
+        other = [n for n, h in _named_heads(said) if h == head and n not in question]
+        if other:
+            return f"the source gives the figure for {other[0]}{head}, not {name}{head}"
     return None
 
 
