@@ -417,3 +417,13 @@ def test_a_figure_in_another_paragraph_than_the_name_asked_about_is_not_anchored
              "目前,30家供应企业已组织员工驻厂封闭管理,驻厂员工共计3816人,实现了封闭不停产。\n")
     answer = chain_with(settings, lambda m: "依工汽车公司有3816名员工驻厂生产。")[0].invoke("依工汽车公司有多少名员工驻厂生产?")
     assert answer.refused
+
+
+def test_a_computed_figure_is_refused_when_an_operand_is_another_years(settings, tmp_path):
+    _one_doc(settings, tmp_path, "# 远山汽车\n\n2023年,远山汽车全年交付新能源汽车8.1万辆,略低于年初制定的9万辆目标。"
+             "总裁在发布会上说,2024年全年交付目标为12万辆。\n")
+    question = "远山汽车2023年全年交付量比年初制定的目标少了多少辆？"
+    wrong = chain_with(settings, lambda m: "远山汽车2023年全年交付量比目标少了3.9万辆。")[0].invoke(question)
+    assert wrong.refused and "2024" in wrong.refusal_reason  # 12万 − 8.1万: next year's target
+    right = chain_with(settings, lambda m: "远山汽车2023年全年交付量比目标少了0.9万辆。")[0].invoke(question)
+    assert not right.refused and "9万辆 − 8.1万辆 = 0.9万辆" in right.text

@@ -592,6 +592,15 @@ class _Prose:
         if c.derivation:  # a computed figure: its operands' sentences together answer the question
             quotes = "".join(x.quote for x in citations)
             cited = [s for s in self.sources if s.n in c.cited]
+            for operand in c.derivation.operands:  # and each is a figure of what the question asks about
+                src, sentence = next(
+                    ((s, s.text[a:b]) for s in cited for a, b in split_sentences(s.text) if operand.raw in s.text[a:b]),
+                    (None, ""),
+                )
+                if src is not None and (why := constraints.operand_clash(
+                    self.asked, sentence, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id)
+                )):
+                    return why
             context = "\n".join(f"{s.section}\n{s.text}" for s in cited)
             return constraints.uncovered(self.asked, c.text, quotes, context, self.chain._document_text(cited[0].doc_id), computed=True)
         claimed = numbers(c.text) - numbers(self.asked.question)

@@ -19,7 +19,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   (日均/每天) or per person (人均) does not answer a question that asks neither;
 * **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
   states a change or comparison; any other figure there is one of the two compared (a sum or
-  difference the sources do not state is computed, ``arithmetic``);
+  difference the sources do not state is computed, ``arithmetic``, and each figure it is computed
+  from must come from a source naming the question's names and be of a year it asks about,
+  ``operand_clash``);
 * **the item**: a source sentence that says, in the answer's own words, another item where the
   answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure;
 * **the place**: a figure a clause gives for a whole larger place (全市) that it does not name the
@@ -169,6 +171,21 @@ def _time_of(sentence: str, context: str, document: str) -> set[str]:
         if before:
             out |= years(before[-1].group(0))
     return out or years(document, baselines=False)
+
+
+def operand_clash(asked: Asked, sentence: str, context: str, document: str = "") -> str | None:
+    """Why a figure a computation takes from ``sentence`` (in ``context``: its chunk; in ``document``)
+    is not about what the question asks: its source never mentions one of the question's names
+    (another company's deliveries), or it is a figure of a year the question does not ask about
+    (next year's target). Each operand of a comparison of two years names one of them."""
+    missing = [n for n in asked.names if n not in context and n not in document]
+    if missing:
+        return f"a figure it computes with is from a source that does not mention {', '.join(missing)}"
+    if asked.years:
+        stated = years(sentence) or _time_of(sentence, context, document)
+        if stated and not stated & asked.years:
+            return f"a figure it computes with is one of {', '.join(sorted(stated))}, not {', '.join(sorted(asked.years))}"
+    return None
 
 
 def translated(asked: Asked, original: str) -> Asked:
