@@ -92,6 +92,16 @@ def test_a_figure_for_a_larger_place_does_not_answer_for_a_place_inside_it():
     assert constraints.uncovered(port, claim, sentence, para, para) is None
 
 
+def test_a_museums_figure_is_not_one_of_its_branch_named_under_it():
+    para = "南湖博物馆馆长介绍,去年全馆接待观众210万人次。特展期间预计日均接待观众0.9万人次。"
+    sentence = "特展期间预计日均接待观众0.9万人次。"
+    branch = constraints.of_question("特展期间,南湖博物馆河西分馆预计日均接待多少观众?")
+    museum = constraints.of_question("特展期间,南湖博物馆预计日均接待多少观众?")
+    doc = para + "河西分馆同步推出数字展厅。"
+    assert "南湖博物馆" in constraints.uncovered(branch, "预计日均接待观众0.9万人次", sentence, para, doc)
+    assert constraints.uncovered(museum, "预计日均接待观众0.9万人次", sentence, para, doc) is None
+
+
 def test_a_figure_whose_paragraph_names_another_body_of_the_asked_kind_is_that_bodys():
     para = "南湖国际机场位于南湖新区。按照规划,2025年机场旅客吞吐量目标为1500万人次。"
     sentence = "按照规划,2025年机场旅客吞吐量目标为1500万人次。"

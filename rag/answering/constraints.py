@@ -278,7 +278,8 @@ _WHOLE_RE = re.compile(r"全(省|市|区|县|旗|镇|乡|村)")
 def places(question: str) -> list[tuple[str, str, int | None]]:
     """The places ``question`` names, in order: (as written, its specific part, its level), e.g.
     "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
-    jieba tags ns, with the generic word after it (区, 港区, 新区, 县) when there is one."""
+    jieba tags ns, with the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution
+    is a place a figure is given for too) when there is one."""
     import jieba.posseg
 
     words = [w for w in jieba.posseg.lcut(question) if w.word.strip()]
@@ -286,7 +287,8 @@ def places(question: str) -> list[tuple[str, str, int | None]]:
     for i, w in enumerate(words):
         if w.flag != "ns" or len(w.word) < 2 or i in used:
             continue
-        head = words[i + 1].word if i + 1 < len(words) and words[i + 1].word in _PLACE_HEADS else ""
+        after = words[i + 1].word if i + 1 < len(words) else ""
+        head = after if after in _PLACE_HEADS or (after.endswith(NAME_HEADS) and words[i + 1].flag.startswith("n")) else ""
         used.add(i + 1 if head else i)
         name = w.word + head
         level = next((lv for suffix, lv in _LEVEL.items() if name.endswith(suffix)), None)
