@@ -43,6 +43,7 @@ Shortcut: names come from jieba's tagger, which misses some and tags some common
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from dataclasses import dataclass, field
 from rag.answering import answerability
 from rag.answering.arithmetic import asks_calculation
 from rag.answering.citations import key_terms
+from rag.answering.excerpts import bigrams
 from rag.text import NUMBER_PATTERN, is_cjk
 
 SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of its best-covered part) the chunk must hold
@@ -124,12 +126,18 @@ def _common_noun(word) -> bool:
     return word.flag == "nr" and jieba.dt.FREQ.get(word.word, 0) >= COMMON_WORD_FREQ
 
 
+@functools.lru_cache(maxsize=512)  # a question is tagged for every sentence checked against it
+def _tagged(text: str) -> tuple:
+    """jieba's words of ``text`` with their part-of-speech tags, blanks left out."""
+    import jieba.posseg
+
+    return tuple(w for w in jieba.posseg.lcut(text) if w.word.strip())
+
+
 def names(text: str) -> list[str]:
     """Names in ``text``: words jieba tags as names (nr/ns/nt/nz), and the specific part before a
     generic head noun (``NAME_HEADS``)."""
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.lcut(text) if w.word.strip()]
+    words = _tagged(text)
     found = [w.word for w in words if w.flag in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)]
     for before, head in zip(words, words[1:]):
         if head.word in NAME_HEADS and len(before.word) >= 2 and is_cjk(before.word):
@@ -204,12 +212,8 @@ def _clause(sentence: str, claim: str, question: str = "") -> str:
     clauses = [c for c in re.split(r"[,，;；]", sentence) if any(n in c for n in nums)]
     if not clauses:
         return sentence
-    wanted = _bigrams(question)
-    return max(clauses, key=lambda c: len(_bigrams(c) & wanted))
-
-
-def _bigrams(text: str) -> set[str]:
-    return {run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
+    wanted = bigrams(question)
+    return max(clauses, key=lambda c: len(bigrams(c) & wanted))
 
 
 def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: str = "", computed: bool = False) -> str | None:
@@ -280,9 +284,7 @@ def places(question: str) -> list[tuple[str, str, int | None]]:
     "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
     jieba tags ns, with the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution
     is a place a figure is given for too) when there is one."""
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.lcut(question) if w.word.strip()]
+    words = _tagged(question)
     out, used = [], set()
     for i, w in enumerate(words):
         if w.flag != "ns" or len(w.word) < 2 or i in used:
@@ -325,9 +327,7 @@ def _scope_clash(question: str, clause: str, sentence: str, before: str = "") ->
 def _named_heads(text: str) -> list[tuple[str, str]]:
     """(specific name, head word) of each 专名 + 通名 in ``text``: 江临 + 机场 in 江临国际机场 (the
     head within two words of the name)."""
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.lcut(text) if w.word.strip()]
+    words = _tagged(text)
     out = []
     for i, w in enumerate(words):
         if w.flag in NAME_TAGS and len(w.word) >= 2:

@@ -40,13 +40,16 @@ class Excerpt:
     spans: tuple[tuple[int, int], ...]
 
 
+def bigrams(text: str) -> set[str]:
+    """The character bigrams of each Chinese run of ``text``."""
+    return {run[i : i + 2] for run in re.findall(r"[\u4e00-\u9fff]+", text) for i in range(len(run) - 1)}
+
+
 def terms(text: str) -> set[str]:
-    """Character bigrams of each Chinese run, Latin words (lower case, no stop words), numbers."""
-    out = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+", text):
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
-        if len(run) == 1:
-            out.add(run)
+    """Character bigrams of each Chinese run (a one-character run itself), Latin words (lower
+    case, no stop words), numbers."""
+    out = bigrams(text)
+    out.update(run for run in re.findall(r"[\u4e00-\u9fff]+", text) if len(run) == 1)
     out.update(w.lower() for w in _WORD_RE.findall(text) if w.lower() not in _STOP)
     out.update(f"#{n}" for n in numbers(text, chinese=True))
     return out
