@@ -419,6 +419,22 @@ def test_a_figure_in_another_paragraph_than_the_name_asked_about_is_not_anchored
     assert answer.refused
 
 
+@pytest.mark.parametrize("title, refused", [("青山湖马拉松鸣枪开跑", False), ("体育简讯", True)])
+def test_a_figure_is_anchored_by_the_subject_its_reports_title_names(settings, tmp_path, title, refused):
+    # the figure's paragraph never names the race; a title naming it says what all of the report is about
+    from rag.ingest import ingest
+
+    (tmp_path / "race.md").write_text(
+        f"# {title}\n\n4月7日,青山湖马拉松在青山湖公园开跑,共有1.2万名选手参赛。\n\n"
+        "赛事首次设立亲子跑体验区。赛会共设置补给站9个、医疗点16个,志愿者2600名。\n", encoding="utf-8")
+    for i, town in enumerate(("东湖镇", "西岭乡", "南坪村", "北塘街道")):  # names in every chunk are a corpus's setting
+        (tmp_path / f"town{i}.md").write_text(f"# {town}\n\n{town}今年新修道路{i + 3}公里,新建公园{i + 1}座。\n", encoding="utf-8")
+    ingest([tmp_path], settings)
+    answer = chain_with(settings, lambda m: "青山湖马拉松共有2600名志愿者。")[0].invoke("青山湖马拉松共有多少名志愿者?")
+    assert answer.refused is refused
+    assert refused or "2600" in answer.text
+
+
 def test_a_computed_figure_is_refused_when_an_operand_is_another_years(settings, tmp_path):
     _one_doc(settings, tmp_path, "# 远山汽车\n\n2023年,远山汽车全年交付新能源汽车8.1万辆,略低于年初制定的9万辆目标。"
              "总裁在发布会上说,2024年全年交付目标为12万辆。\n")

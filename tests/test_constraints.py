@@ -28,6 +28,9 @@ def test_shares_and_growth_are_recognised_by_their_constructions():
     assert "share" in constraints.measures("有机茶园面积3.2万亩,占全县茶园面积的40%。")
     assert "growth" in constraints.measures("涉茶农户人均增收4200元。")
     assert constraints.measures("全县茶园面积8万亩。") == set()
+    # one particular day is not a figure per day
+    assert "daily" in constraints.measures("旺季一天接待游客2万人次。")
+    assert constraints.measures("开诊第一天接诊急诊病人192人次。") == set()
 
 
 def test_a_year_a_sentence_compares_against_is_not_the_year_it_is_about():
@@ -128,3 +131,21 @@ def test_a_target_the_question_compares_with_is_not_a_question_about_the_target(
     asked = constraints.of_question("远航汽车2023年全年交付量比年初制定的目标少了多少辆?")
     sentence = "2023年,远航汽车全年交付16.2万辆,比年初制定的17万辆目标少0.8万辆。"
     assert constraints.uncovered(asked, "比目标少了0.8万辆", sentence, sentence) is None
+
+
+def test_a_name_the_document_gives_only_in_another_paragraph_is_not_what_the_figure_is_about():
+    title = "清河右岸防洪工程全线完工"
+    para = "12月8日,清河市清河右岸防洪工程全线完工。工程新建和加固堤防32公里,新建泵站5座。"
+    other = "工程范围覆盖北城区和东城区。其中东城区段长14公里。"
+    context, document = f"{title}\n{para}\n\n{other}", f"{title}\n\n{para}\n\n{other}"
+    sentence = "工程新建和加固堤防32公里,新建泵站5座。"
+    part = constraints.of_question("清河右岸防洪工程东城区段新建了多少座泵站?")
+    assert "东城区" in constraints.uncovered(part, "东城区段新建了5座泵站", sentence, context, document)
+    whole = constraints.of_question("清河右岸防洪工程新建了多少座泵站?")
+    assert constraints.uncovered(whole, "新建了5座泵站", sentence, context, document) is None
+    # a question of two parts: the paragraph need only be about the part it answers
+    both = constraints.of_question("清河右岸防洪工程新建了多少座泵站?东城区段有多长?")
+    assert constraints.uncovered(both, "新建了5座泵站", sentence, context, document) is None
+    # a name in the report's title is what all of it is about
+    titled = f"东城区段防洪工程完工\n{para}"
+    assert constraints.uncovered(part, "东城区段新建了5座泵站", sentence, titled, f"{titled}\n\n{other}") is None

@@ -260,7 +260,10 @@ class Checker:
         paragraph names its subject once ("5号线一期工程正式开通。线路全长27.4公里"): such a
         term counts when the paragraph states it before the sentence -- unless the chunk names
         one of the question's names (places, people, organisations) outside that paragraph,
-        which is then about another subject. A term the answer adds (what it claims) counts only
+        which is then about another subject -- or when the document's title (the chunk's
+        section) states it: a report's title names what all of it is about
+        ("青川市第十五届中小学生运动会落幕" over "初中男子100米决赛中…以11秒02夺冠"); another
+        subject named in the paragraph is the constraints' concern (``constraints``). A term the answer adds (what it claims) counts only
         in the sentence itself. Nor does a number count in a clause that lists it beside a
         parallel one (``_swapped``: "外贸集装箱占比68%,内贸集装箱占比32%").
         """
@@ -274,10 +277,11 @@ class Checker:
         best, holding = 0.0, 0.0
         for n in ns:
             text = self.usable[n]
+            title = "".join(m for m in names if m in self.sources[n].section)
             for s, e in split_sentences(text):
                 start = text.rfind("\n", 0, s) + 1  # the paragraph so far
                 outside = [m for m in names if m in text and m not in text[start:e]]
-                w = weight(text[s:e], "" if outside else text[start:s])
+                w = weight(text[s:e], title + ("" if outside else text[start:s]))
                 best = max(best, w)
                 if num in numbers(text[s:e], chinese=True) and not self._swapped(num, claim, text[s:e]):
                     holding = max(holding, w)

@@ -101,7 +101,12 @@ def dates(text: str) -> set[str]:
 _SHARE_RE = re.compile(r"占[^，。；,;]{0,20}?(\d+(\.\d+)?\s*%|百分之|[一二三四五六七八九]成)")
 
 
+# 一天 after an ordinal or a pointing word is one particular day (开诊第一天, 同一天), not "per day"
+_ONE_DAY_RE = re.compile(r"(第|同|当|这|那)一天")
+
+
 def measures(text: str) -> set[str]:
+    text = _ONE_DAY_RE.sub("", text)
     found = {kind for kind, words in MEASURES.items() if any(w in text for w in words)}
     return found | ({"share"} if _SHARE_RE.search(text) else set())
 
@@ -243,6 +248,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         clause = _clause(sentence, claim, asked.question)
         before = _paragraph_so_far(sentence, context)
         why = (_scope_clash(asked.question, clause, sentence, before) or _another_named(asked.question, before + sentence)
+               or _named_elsewhere(asked, _paragraph(sentence, context), context.partition("\n")[0], document)
                or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
                or _substituted(asked.question, claim, sentence, context + document))
         if why:
@@ -307,6 +313,15 @@ def _paragraph_so_far(sentence: str, context: str) -> str:
     return context[context.rfind("\n", 0, at) + 1 : at] if at > 0 else ""
 
 
+def _paragraph(sentence: str, context: str) -> str:
+    """The whole paragraph of ``context`` holding ``sentence`` (``sentence`` itself if absent)."""
+    at = context.find(sentence)
+    if at < 0:
+        return sentence
+    end = context.find("\n", at + len(sentence))
+    return context[context.rfind("\n", 0, at) + 1 : end if end >= 0 else len(context)]
+
+
 def _scope_clash(question: str, clause: str, sentence: str, before: str = "") -> str | None:
     """Is the figure given for a larger place than the one asked about? A clause about 全市 (the
     whole city) that does not name the asked district gives the city's figure; a sentence whose
@@ -351,6 +366,41 @@ def _another_named(question: str, said: str) -> str | None:
         if other:
             return f"the source gives the figure for {other[0]}{head}, not {name}{head}"
     return None
+
+
+def _named_elsewhere(asked: Asked, paragraph: str, title: str, document: str) -> str | None:
+    """Does the document name one of the question's names only away from the figure? A report's
+    title names what all of it is about, and a paragraph names the part it is about; a name the
+    document gives only in other paragraphs (工程范围覆盖…望江区, two paragraphs after
+    新建泵站7座) is another part's, and the figure is not its. A question of several parts
+    (？；) may be answered by the part whose names the paragraph has, and a paragraph naming the
+    part the question names right after a name (海州港银滩港区) needs not repeat the larger one. A
+    translated question's names are the model's wording (``translated``) and are not judged."""
+    parts = [p for p in re.split(r"[?？;；]", asked.question) if p.strip()] or [asked.question]
+    whys = []
+    for part in parts:
+        own = [n for n in names(part) if n in asked.names and not _part_named(n, part, paragraph)]
+        away = [n for n in own if n in document and n not in title and n not in paragraph]
+        if not away:
+            return None
+        whys.append(f"the source's paragraph is not about {away[0]}, which the document names elsewhere")
+    return whys[0]
+
+
+def _part_named(name: str, question: str, text: str) -> bool:
+    """Does ``text`` name the specific part the question puts right after ``name`` (银滩 of 银滩港区
+    after 海州港)? The part is a plain noun of the same phrase: not another name, not a generic
+    head (港区, 公司) that any part has."""
+    words = _tagged(question)
+    for i, w in enumerate(words):
+        if w.word == name:
+            for after in words[i + 1 : i + 4]:
+                if not after.flag.startswith(("n", "j", "l")) or after.flag in NAME_TAGS:
+                    break
+                generic = after.word in _PLACE_HEADS or after.word in NAME_HEADS
+                if len(after.word) >= 2 and not generic and after.word in text:
+                    return True
+    return False
 
 
 _POINTING = ("该", "本", "此", "这", "其", "全")
