@@ -435,6 +435,16 @@ def test_a_figure_is_anchored_by_the_subject_its_reports_title_names(settings, t
     assert refused or "2600" in answer.text
 
 
+def test_a_question_asking_for_a_sum_or_difference_asks_the_model_to_show_its_calculation(settings, tmp_path):
+    _one_doc(settings, tmp_path, "# 远山汽车\n\n2023年,远山汽车全年交付新能源汽车8.1万辆,2022年交付6.2万辆,同比增长31%。\n")
+    chain, fake = chain_with(settings, lambda m: "远山汽车2023年交付8.1万辆[1]。")
+    for question in ("远山汽车2023年比2022年多交付了多少辆?", "远山汽车2023年交付了多少辆?", "远山汽车2023年的交付量比2022年增长了多少?"):
+        chain.invoke(question)
+    difference, plain, growth = (calls[-1].content for calls in fake.calls)
+    assert "计算过程" in difference
+    assert "计算过程" not in plain and "计算过程" not in growth  # a growth rate is stated, not computed
+
+
 def test_a_computed_figure_is_refused_when_an_operand_is_another_years(settings, tmp_path):
     _one_doc(settings, tmp_path, "# 远山汽车\n\n2023年,远山汽车全年交付新能源汽车8.1万辆,略低于年初制定的9万辆目标。"
              "总裁在发布会上说,2024年全年交付目标为12万辆。\n")

@@ -39,6 +39,15 @@ def test_a_figure_listed_beside_a_parallel_one_is_not_the_answer_for_the_other_i
     assert listed.check_sentence("全区有782名志愿者参与。", []).status == "repointed"
 
 
+def test_a_calculation_stating_both_figures_of_a_list_takes_each_for_its_own_item():
+    sources = _sources("2024年青山县春茶产量达到4120吨,比2023年的3870吨增长6.5%;春茶产值为9.6亿元。")
+    checker = Checker(sources, question="2024年青山县春茶产量比2023年多了多少吨?")
+    c = checker.check_sentence("2024年青山县春茶产量比2023年多了4120吨-3870吨=250吨。", [])
+    assert c.status == "derived" and c.shown.endswith("（4120吨 − 3870吨 = 250吨）。")
+    wrong = checker.check_sentence("2024年青山县春茶产量比2023年多了4120吨-3870吨=350吨。", [])
+    assert wrong.status == "dropped"  # the arithmetic is the code's, not the model's
+
+
 def test_the_quote_is_the_sentence_stating_the_claim_not_one_holding_the_questions_year():
     sources = _sources("11月19日,2023江临马拉松在滨江广场鸣枪起跑。女子全程冠军由云港籍选手杨雪莹获得,成绩为2小时26分14秒。")
     checker = Checker(sources, question="2023江临马拉松女子全程冠军是谁?")

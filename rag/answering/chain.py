@@ -35,6 +35,7 @@ from langchain_core.runnables import RunnableLambda
 import prompts
 from rag.answering import answerability, constraints, excerpts, pinyin_names, translation
 from rag.answering.answer import Answer, Turn
+from rag.answering.arithmetic import asks_calculation
 from rag.answering.citations import CheckedSentence, Checker, Source, looks_injected
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
 from rag.answering.events import (
@@ -314,7 +315,9 @@ class AnswerChain:
         question = f"{run.asked}(请用中文回答)" if run.translated else run.query
         messages = [
             SystemMessage(prompts.render(f"answer_system_{lang}")),
-            HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
+            HumanMessage(prompts.render(
+                "answer_user", passages=passages, question=question, lang=lang, calculate=_calculates(run),
+            )),
         ]
         pieces: list[str] = []
         for piece in self._stream_model(messages, run, "answer"):
@@ -432,7 +435,9 @@ class AnswerChain:
         question = f"{run.asked}(请用中文回答)" if run.translated else run.query
         messages = [
             SystemMessage(prompts.render(f"answer_claims_system_{lang}")),
-            HumanMessage(prompts.render("answer_user", passages=passages, question=question, lang=lang)),
+            HumanMessage(prompts.render(
+                "answer_user", passages=passages, question=question, lang=lang, calculate=_calculates(run),
+            )),
         ]
         reply, verdicts = ClaimStream(), []
         for piece in self._stream_model(messages, run, "answer", model=structured(self.llm, SCHEMA)):
@@ -508,6 +513,15 @@ class AnswerChain:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
+
+
+def _calculates(run: _Run) -> bool:
+    """Does the question ask for a sum or a difference? The model is then asked to show its
+    calculation: a small model adds and subtracts better when it writes the operands first, and
+    the checker recomputes the result from them (``arithmetic``). A question about growth (增长了
+    多少) is answered by the rate a source states, not by a subtraction."""
+    question = run.translated or run.asked
+    return bool(asks_calculation(question) & {"sum", "difference"}) and "growth" not in constraints.measures(question)
 
 
 def _heading(section: str) -> str:

@@ -291,7 +291,8 @@ class Checker:
         """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
         answer's clause holding it) is about? Clauses (，、；) stating figures of one kind list
         parallel items; the number's own clause names an item the answer does not, and a parallel
-        clause names one the answer does."""
+        clause names one the answer does. A claim stating the parallel figure too (a calculation,
+        "3860吨-3510吨") takes each figure for its own item."""
         clauses = [c for c in re.split(r"[,，;；、]", sentence) if c]
         own = [c for c in clauses if num in numbers(c, chinese=True)]
         mine = [q for q in quantities(own[0]) if q.number == num] if len(own) == 1 else []
@@ -300,7 +301,9 @@ class Checker:
         own = own[0]
         parallel = [
             c for c in clauses
-            if c != own and any(same_kind(q.unit, mine[0].unit) and q.number != num for q in quantities(c))
+            if c != own and any(
+                same_kind(q.unit, mine[0].unit) and q.number != num and q.number not in numbers(claim) for q in quantities(c)
+            )
         ]
         said = claim + self.question
         if not parallel or not any(t not in said for t in key_terms(own)):
