@@ -260,11 +260,11 @@ class Checker:
         paragraph names its subject once ("5号线一期工程正式开通。线路全长27.4公里"): such a
         term counts when the paragraph states it before the sentence -- unless the chunk names
         one of the question's names (places, people, organisations) outside that paragraph,
-        which is then about another subject -- or when the document's title (the chunk's
-        section) states it: a report's title names what all of it is about
-        ("青川市第十五届中小学生运动会落幕" over "初中男子100米决赛中…以11秒02夺冠"); another
-        subject named in the paragraph is the constraints' concern (``constraints``). A term the answer adds (what it claims) counts only
-        in the sentence itself. Nor does a number count in a clause that lists it beside a
+        which is then about another subject. A name of the question counts also when the
+        document's title (the chunk's section) states it: a report's title names what all of it
+        is about ("青川市第十五届中小学生运动会落幕" over "…以11秒02夺冠"); another subject
+        named in the paragraph is the constraints' concern (``constraints``). A term the answer
+        adds (what it claims) counts only in the sentence itself. Nor does a number count in a clause that lists it beside a
         parallel one (``_swapped``: "外贸集装箱占比68%,内贸集装箱占比32%").
         """
         total = sum(self.idf(t) for t in required)

@@ -161,7 +161,7 @@ def of_question(
     if not is_cjk(question):
         return Asked(question=question, years=years(question))
     # a question of several parts ("…是谁?…有多少?") is answered part by part
-    parts = [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
+    parts = _parts(question)
     return Asked(
         years=years(question),
         dates=dates(question),
@@ -368,6 +368,11 @@ def _another_named(question: str, said: str) -> str | None:
     return None
 
 
+def _parts(question: str) -> list[str]:
+    """The questions a question asks (？ and ； end one): "多少个…？另外…有几个？" asks two."""
+    return [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
+
+
 def _named_elsewhere(asked: Asked, paragraph: str, title: str, document: str) -> str | None:
     """Does the document name one of the question's names only away from the figure? A report's
     title names what all of it is about, and a paragraph names the part it is about; a name the
@@ -376,9 +381,8 @@ def _named_elsewhere(asked: Asked, paragraph: str, title: str, document: str) ->
     (？；) may be answered by the part whose names the paragraph has, and a paragraph naming the
     part the question names right after a name (海州港银滩港区) needs not repeat the larger one. A
     translated question's names are the model's wording (``translated``) and are not judged."""
-    parts = [p for p in re.split(r"[?？;；]", asked.question) if p.strip()] or [asked.question]
     whys = []
-    for part in parts:
+    for part in _parts(asked.question):
         own = [n for n in names(part) if n in asked.names and not _part_named(n, part, paragraph)]
         away = [n for n in own if n in document and n not in title and n not in paragraph]
         if not away:
@@ -481,8 +485,7 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
 def quantity_clash(question: str, claim: str, sentence: str) -> str | None:
     """The claim gives a quantity of another kind than the question asks (``answerability``);
     people-times answer a head-count question only where the sentence gives no head count."""
-    parts = [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
-    whys = [answerability.quantity_mismatch(p, claim) for p in parts]
+    whys = [answerability.quantity_mismatch(p, claim) for p in _parts(question)]
     if any(why is None for why in whys):  # a question of several parts: the claim may answer any one
         return None
     why = whys[0]
