@@ -149,3 +149,25 @@ def test_a_name_the_document_gives_only_in_another_paragraph_is_not_what_the_fig
     # a name in the report's title is what all of it is about
     titled = f"东城区段防洪工程完工\n{para}"
     assert constraints.uncovered(part, "东城区段新建了5座泵站", sentence, titled, f"{titled}\n\n{other}") is None
+
+
+def test_a_claim_without_a_figure_is_about_the_body_its_paragraph_names():
+    para = "3月17日,在捷达汽车系统有限公司车间内,为北京奔驰配套的座椅加热系统正在加紧生产。"
+    document = f"企业\n\n{para}\n\n默勒科技公司运输车辆的难题也已解决。"
+    asked = constraints.of_question("默勒科技公司为北京奔驰配套生产什么产品?")
+    claim = "默勒科技公司为北京奔驰配套生产座椅加热系统"
+    assert "默勒" in constraints.uncovered(asked, claim, para, f"企业\n{para}", document)
+
+
+def test_a_village_named_in_one_word_is_a_name():
+    assert "化营" in constraints.names("化营村有多少名村干部在岗?")
+    assert "开发" not in constraints.names("开发区有多少名村干部在岗?")  # a common word before its head is no name
+
+
+def test_a_figure_whose_clause_names_another_side_or_number_of_the_asked_part_is_that_parts():
+    sentence = "大二及以上学生仍在南岸校区学习。北岸新校区占地2100亩,新建的实验楼已投入使用。"
+    south = constraints.of_question("学校的南岸校区占地多少亩?")
+    north = constraints.of_question("学校的北岸校区占地多少亩?")
+    clause = "北岸新校区占地2100亩,新建的实验楼已投入使用。"
+    assert "北岸" in constraints.uncovered(south, "南岸校区占地2100亩", clause, sentence, sentence)
+    assert constraints.uncovered(north, "北岸校区占地2100亩", clause, sentence, sentence) is None

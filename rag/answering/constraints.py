@@ -131,6 +131,13 @@ def _common_noun(word) -> bool:
     return word.flag == "nr" and jieba.dt.FREQ.get(word.word, 0) >= COMMON_WORD_FREQ
 
 
+def _in_dictionary(word: str) -> bool:
+    """Is ``word`` a common word of jieba's dictionary (开发, 城区), not the specific part of a name?"""
+    import jieba
+
+    return jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
 @functools.lru_cache(maxsize=512)  # a question is tagged for every sentence checked against it
 def _tagged(text: str) -> tuple:
     """jieba's words of ``text`` with their part-of-speech tags, blanks left out."""
@@ -143,7 +150,12 @@ def names(text: str) -> list[str]:
     """Names in ``text``: words jieba tags as names (nr/ns/nt/nz), and the specific part before a
     generic head noun (``NAME_HEADS``)."""
     words = _tagged(text)
-    found = [w.word for w in words if w.flag in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)]
+    found = [w.word for w in words if w.flag[:2] in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)]
+    for w in words:  # one word holding both parts (化营村): its specific part, unless a common word (开发区)
+        head = next((h for h in NAME_HEADS if w.word.endswith(h)), "")
+        part = w.word[: len(w.word) - len(head)]
+        if head and w.flag.startswith("n") and len(part) >= 2 and is_cjk(part) and not _in_dictionary(part):
+            found.append(part)
     for before, head in zip(words, words[1:]):
         if head.word in NAME_HEADS and len(before.word) >= 2 and is_cjk(before.word):
             if not before.flag.startswith(_NOT_NAME_TAGS):
@@ -244,22 +256,29 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     for kind in sorted(asked.measures - ({"growth"} if computed else set())):
         if kind not in measures(sentence):
             return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
-    if re.search(r"\d", claim):  # the claim states a figure: per day or per person only when asked
-        clause = _clause(sentence, claim, asked.question)
-        before = _paragraph_so_far(sentence, context)
-        why = (_scope_clash(asked.question, clause, sentence, before) or _another_named(asked.question, before + sentence)
-               or _named_elsewhere(asked, _paragraph(sentence, context), context.partition("\n")[0], document)
-               or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
-               or _substituted(asked.question, claim, sentence, context + document))
-        if why:
-            return why
-        if not computed and "difference" in asks_calculation(asked.question) and not (
-            "growth" in measures(clause) or _DIFFERENCE_STATED_RE.search(clause)
-        ):
-            return "the question asks for a difference; the source states the figure as none"
-        for kind in _QUALIFYING:
-            if kind in measures(clause) and kind not in asked.measures:
-                return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
+    before = _paragraph_so_far(sentence, context)
+
+    def another_body() -> str | None:  # whatever the claim states, it is about what its paragraph names
+        return _another_named(asked.question, before + sentence) or _named_elsewhere(
+            asked, _paragraph(sentence, context), context.partition("\n")[0], document
+        )
+
+    if not re.search(r"\d", claim):
+        return another_body() or quantity_clash(asked.question, claim, sentence)
+    # the claim states a figure: judged on the clause stating it; per day or per person only when asked
+    clause = _clause(sentence, claim, asked.question)
+    why = (_scope_clash(asked.question, clause, sentence, before) or _another_part(asked.question, clause)
+           or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
+           or _substituted(asked.question, claim, sentence, context + document))
+    if why:
+        return why
+    if not computed and "difference" in asks_calculation(asked.question) and not (
+        "growth" in measures(clause) or _DIFFERENCE_STATED_RE.search(clause)
+    ):
+        return "the question asks for a difference; the source states the figure as none"
+    for kind in _QUALIFYING:
+        if kind in measures(clause) and kind not in asked.measures:
+            return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
     return quantity_clash(asked.question, claim, sentence)
 
 
@@ -365,6 +384,34 @@ def _another_named(question: str, said: str) -> str | None:
         other = [n for n, h in _named_heads(said) if h == head and n not in question]
         if other:
             return f"the source gives the figure for {other[0]}{head}, not {name}{head}"
+    return None
+
+
+def _sited_parts(text: str) -> list[tuple[str, str]]:
+    """(distinguishing word, head) of each part named by its side or its number: 南岸 + 校区 in
+    南岸校区, 北岸 + 校区 in 北岸新校区, 第三 + 水厂 in 第三水厂."""
+    words = _tagged(text)
+    out = []
+    for i, w in enumerate(words):
+        if len(w.word) >= 2 and (w.flag == "f" or (w.flag == "m" and re.fullmatch(r"第[一二三四五六七八九十]+", w.word))):
+            for h in words[i + 1 : i + 3]:
+                if h.word.endswith(NAME_HEADS) and h.flag.startswith("n"):
+                    out.append((w.word, h.word))
+                    break
+                if not (h.flag == "a" and len(h.word) == 1):  # 北岸[新]校区
+                    break
+    return out
+
+
+def _another_part(question: str, clause: str) -> str | None:
+    """Does the clause stating the figure name another part of the asked kind by its side or number
+    (北岸新校区占地2100亩) and not the asked one (南岸校区)? Then the figure is that part's."""
+    for mark, head in _sited_parts(question):
+        if mark in clause:
+            continue
+        other = [m for m, h in _sited_parts(clause) if h == head and m not in question]
+        if other:
+            return f"the source gives the figure for {other[0]}{head}, not {mark}{head}"
     return None
 
 
