@@ -361,15 +361,22 @@ def _scope_clash(question: str, clause: str, sentence: str, before: str = "") ->
 def _named_heads(text: str) -> list[tuple[str, str]]:
     """(specific name, head word) of each 专名 + 通名 in ``text``: 江临 + 机场 in 江临国际机场 (the
     head within two words of the name)."""
+    return _with_heads(text, lambda w: w.flag in NAME_TAGS and len(w.word) >= 2)
+
+
+def _with_heads(text: str, specific) -> list[tuple[str, str]]:
+    """(word, head) of each word of ``text`` that ``specific`` accepts and that a head noun
+    (``NAME_HEADS``) follows within two words: nouns (国际 in 江临国际机场) or a one-character
+    adjective (新 in 北岸新校区) between them."""
     words = _tagged(text)
     out = []
     for i, w in enumerate(words):
-        if w.flag in NAME_TAGS and len(w.word) >= 2:
+        if specific(w):
             for h in words[i + 1 : i + 3]:
                 if h.word.endswith(NAME_HEADS) and h.flag.startswith("n"):
                     out.append((w.word, h.word))
                     break
-                if not h.flag.startswith("n"):
+                if not (h.flag.startswith("n") or (h.flag == "a" and len(h.word) == 1)):
                     break
     return out
 
@@ -390,17 +397,10 @@ def _another_named(question: str, said: str) -> str | None:
 def _sited_parts(text: str) -> list[tuple[str, str]]:
     """(distinguishing word, head) of each part named by its side or its number: 南岸 + 校区 in
     南岸校区, 北岸 + 校区 in 北岸新校区, 第三 + 水厂 in 第三水厂."""
-    words = _tagged(text)
-    out = []
-    for i, w in enumerate(words):
-        if len(w.word) >= 2 and (w.flag == "f" or (w.flag == "m" and re.fullmatch(r"第[一二三四五六七八九十]+", w.word))):
-            for h in words[i + 1 : i + 3]:
-                if h.word.endswith(NAME_HEADS) and h.flag.startswith("n"):
-                    out.append((w.word, h.word))
-                    break
-                if not (h.flag == "a" and len(h.word) == 1):  # 北岸[新]校区
-                    break
-    return out
+    return _with_heads(
+        text,
+        lambda w: len(w.word) >= 2 and (w.flag == "f" or (w.flag == "m" and re.fullmatch(r"第[一二三四五六七八九十]+", w.word))),
+    )
 
 
 def _another_part(question: str, clause: str) -> str | None:
