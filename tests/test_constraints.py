@@ -171,3 +171,12 @@ def test_a_figure_whose_clause_names_another_side_or_number_of_the_asked_part_is
     clause = "北岸新校区占地2100亩,新建的实验楼已投入使用。"
     assert "北岸" in constraints.uncovered(south, "南岸校区占地2100亩", clause, sentence, sentence)
     assert constraints.uncovered(north, "北岸校区占地2100亩", clause, sentence, sentence) is None
+
+
+def test_a_figure_stated_before_a_semicolon_is_about_that_statements_place():
+    sentence = "石岭镇是全县最大的产区,今年种植面积9.4万亩,总产量3.7万吨;河湾乡种植面积5.3万亩,亩产略低。"
+    context = "云山县早稻丰收\n" + sentence
+    other = constraints.of_question("云山县河湾乡的早稻总产量是多少?")
+    same = constraints.of_question("云山县石岭镇的早稻总产量是多少?")
+    assert "石岭镇" in constraints.uncovered(other, "河湾乡的早稻总产量是3.7万吨", sentence, context, context)
+    assert constraints.uncovered(same, "石岭镇的早稻总产量是3.7万吨", sentence, context, context) is None

@@ -268,6 +268,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     # the claim states a figure: judged on the clause stating it; per day or per person only when asked
     clause = _clause(sentence, claim, asked.question)
     why = (_scope_clash(asked.question, clause, sentence, before) or _another_part(asked.question, clause)
+           or _another_place(asked.question, claim, sentence)
            or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
            or _substituted(asked.question, claim, sentence, context + document))
     if why:
@@ -401,6 +402,24 @@ def _sited_parts(text: str) -> list[tuple[str, str]]:
         text,
         lambda w: len(w.word) >= 2 and (w.flag == "f" or (w.flag == "m" and re.fullmatch(r"第[一二三四五六七八九十]+", w.word))),
     )
+
+
+def _another_place(question: str, claim: str, sentence: str) -> str | None:
+    """Does the part of the sentence stating the figure (up to a ；, which joins statements about
+    different subjects) name another place of the asked place's level and not the asked one?
+    "石门镇…总产量3.7万吨；河口乡种植面积5.3万亩" gives 石门镇's output, not 河口乡's."""
+    asked_nums = set(re.findall(r"\d+(?:\.\d+)?", question))
+    nums = [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked_nums]
+    statement = next((p for p in re.split(r"[;；]", sentence) if nums and all(n in p for n in nums)), "")
+    if not statement or statement == sentence:
+        return None
+    for name, specific, level in places(question):
+        if level is None or specific in statement:
+            continue
+        other = [n for n, _, lv in places(statement) if lv == level and n not in question]
+        if other:
+            return f"the source gives the figure for {other[0]}, not {name}"
+    return None
 
 
 def _another_part(question: str, clause: str) -> str | None:
