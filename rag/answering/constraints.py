@@ -219,13 +219,18 @@ def translated(asked: Asked, original: str) -> Asked:
     return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question)
 
 
+def _claimed(claim: str, question: str) -> list[str]:
+    """The numbers (as digits) the claim states and the question does not."""
+    asked = set(re.findall(r"\d+(?:\.\d+)?", question))
+    return [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked]
+
+
 def _clause(sentence: str, claim: str, question: str = "") -> str:
     """The clause of ``sentence`` that states the claim's answer: of the clauses holding a number
     the claim states and the question does not, the one sharing most of the question's words (a
     copied sentence's "开放至晚上9点" is not what "接待了多少观众" asks about); the first on a tie;
     the whole sentence without one."""
-    asked = set(re.findall(r"\d+(?:\.\d+)?", question))
-    nums = [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked]
+    nums = _claimed(claim, question)
     clauses = [c for c in re.split(r"[,，;；]", sentence) if any(n in c for n in nums)]
     if not clauses:
         return sentence
@@ -386,12 +391,18 @@ def _another_named(question: str, said: str) -> str | None:
     """Does the figure's sentence, with its paragraph so far (``said``), name another place or body
     of the kind the question asks about, and never the asked one? 云港临海国际机场's target is not
     江临国际机场's."""
-    for name, head in _named_heads(question):
-        if name in said:
+    return _another_of(_named_heads, question, said)
+
+
+def _another_of(pairs, question: str, text: str) -> str | None:
+    """For each (specific word, head) ``pairs`` finds in the question whose word ``text`` lacks:
+    another word of ``text`` with the same head, which the question does not name."""
+    for word, head in pairs(question):
+        if word in text:
             continue
-        other = [n for n, h in _named_heads(said) if h == head and n not in question]
+        other = [w for w, h in pairs(text) if h == head and w not in question]
         if other:
-            return f"the source gives the figure for {other[0]}{head}, not {name}{head}"
+            return f"the source gives the figure for {other[0]}{head}, not {word}{head}"
     return None
 
 
@@ -408,8 +419,7 @@ def _another_place(question: str, claim: str, sentence: str) -> str | None:
     """Does the part of the sentence stating the figure (up to a ；, which joins statements about
     different subjects) name another place of the asked place's level and not the asked one?
     "石门镇…总产量3.7万吨；河口乡种植面积5.3万亩" gives 石门镇's output, not 河口乡's."""
-    asked_nums = set(re.findall(r"\d+(?:\.\d+)?", question))
-    nums = [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked_nums]
+    nums = _claimed(claim, question)
     statement = next((p for p in re.split(r"[;；]", sentence) if nums and all(n in p for n in nums)), "")
     if not statement or statement == sentence:
         return None
@@ -425,13 +435,7 @@ def _another_place(question: str, claim: str, sentence: str) -> str | None:
 def _another_part(question: str, clause: str) -> str | None:
     """Does the clause stating the figure name another part of the asked kind by its side or number
     (北岸新校区占地2100亩) and not the asked one (南岸校区)? Then the figure is that part's."""
-    for mark, head in _sited_parts(question):
-        if mark in clause:
-            continue
-        other = [m for m, h in _sited_parts(clause) if h == head and m not in question]
-        if other:
-            return f"the source gives the figure for {other[0]}{head}, not {mark}{head}"
-    return None
+    return _another_of(_sited_parts, question, clause)
 
 
 def _parts(question: str) -> list[str]:
