@@ -113,17 +113,35 @@ _REFERENCE_MARK_RE = re.compile(
 )
 
 
+# a sentence opening by naming its sources ("根据资料[1]和[2]的信息,", "According to [1], "): a clause
+# of its own, which says what the markers say; the claim is the rest of the sentence
+_ATTRIBUTION_RE = re.compile(
+    r"^\s*(?:根据|依据|据|按照|从)\s*(?:资料|材料|来源|原文)?\s*(?:" + MARK_RE.pattern + r"\s*(?:和|与|及|、|,|，)?\s*)+"
+    r"(?:中|里|所示|所述)?(?:的)?(?:信息|内容|数据|记载|介绍)?(?:可知|来看|显示|表明)?\s*[,，:：]\s*"
+    r"|^\s*according to\s+(?:(?:the\s+)?(?:sources?|documents?|passages?)\s*)?(?:" + MARK_RE.pattern
+    + r"\s*(?:and|,)?\s*)+[,:]\s*",
+    re.I,
+)
+
+
 def cited_sentences(answer: str) -> list[tuple[str, list[int], bool]]:
     """Like ``split_cited``, with a third item: True when a marker stands for words (it follows a
-    word pointing at documents: "根据资料[1]和[2],…"), so removing it would cut the sentence."""
+    word pointing at documents: "参与了[1]和[2]两篇报道"), so removing it would cut the sentence.
+    An opening clause that only names the sources ("根据资料[1]和[2]的信息,") is not part of the
+    claim: its markers become the sentence's citations and the sentence starts after it."""
     text = _LIST_MARK_RE.sub("", answer.strip())
     text = _MARKS_AFTER_END_RE.sub(r"\2\1", text)
     out = []
     for s, e in split_sentences(text):
         sentence = text[s:e]
+        opening = _ATTRIBUTION_RE.match(sentence)
+        cited = mark_numbers(sentence)
+        if opening and strip_marks(sentence[opening.end() :]).strip():
+            sentence = sentence[opening.end() :]
+            sentence = sentence[:1].upper() + sentence[1:]  # "the zone issued…" starts a sentence now
         clean = strip_marks(sentence).strip()
         if clean and re.search(r"\w", clean):
-            out.append((clean, mark_numbers(sentence), bool(_REFERENCE_MARK_RE.search(sentence))))
+            out.append((clean, cited, bool(_REFERENCE_MARK_RE.search(sentence))))
     return out
 
 

@@ -93,10 +93,24 @@ def test_a_sentence_with_words_cut_out_is_not_intact():
 def test_the_checker_never_shows_a_sentence_whose_markers_stand_for_words():
     from rag.answering.citations import Checker, Source
 
-    src = Source(1, "c1", "d", "s", "捷温公司共有805人驻厂生产。", 0, 15)
-    result = Checker([src]).check("根据资料[1]和[2],捷温公司共有805人。捷温公司共有805人驻厂生产[1]。")
+    src = Source(1, "c1", "d", "s", "通讯员王卫国参与了两篇报道。捷温公司共有805人驻厂生产。", 0, 28)
+    result = Checker([src]).check("通讯员王卫国参与了[1]和[2]两篇报道。捷温公司共有805人驻厂生产[1]。")
     assert result.text == "捷温公司共有805人驻厂生产[1]。"
     assert result.dropped[0].reason == "citation markers inside the sentence"
+
+
+def test_an_opening_clause_naming_the_sources_is_their_citation_not_words_of_the_claim():
+    from rag.answering.citations import Checker, Source
+    from rag.text import cited_sentences
+
+    src = Source(1, "c1", "d", "s", "捷温公司共有805人驻厂生产。", 0, 15)
+    result = Checker([src]).check("根据资料[1]和[2]的信息,捷温公司共有805人驻厂生产。")
+    assert result.text == "捷温公司共有805人驻厂生产[1]。"
+    assert sentences_intact({**record(result.text), "raw_answer": "根据资料[1]和[2]的信息,捷温公司共有805人驻厂生产。"})
+    assert cited_sentences("According to [1], the company has 805 staff on site.") == [
+        ("The company has 805 staff on site.", [1], False)
+    ]
+    assert cited_sentences("根据资料[1],。") == []  # nothing after it: no claim
 
 
 def test_a_shown_computation_counts_as_intact_and_supported_only_when_its_arithmetic_holds():
