@@ -54,3 +54,13 @@ def test_the_quote_is_the_sentence_stating_the_claim_not_one_holding_the_questio
     result = checker.check("2023江临马拉松女子全程冠军是杨雪莹[1]。")
     quote = result.citations[0].quote
     assert "杨雪莹" in quote and quote.endswith("2小时26分14秒。")  # (from the subject sentence before it)
+
+
+def test_a_source_cited_by_two_sentences_is_quoted_over_what_both_take_from_it():
+    sources = _sources("金沙湾港区全年完成集装箱吞吐量1120万标准箱；银滩港区全年完成吞吐量480万标准箱，同比增长23%。")
+    checker = Checker(sources, question="金沙湾港区和银滩港区的吞吐量各是多少?")
+    result = checker.check("金沙湾港区全年完成集装箱吞吐量1120万标准箱[1]。银滩港区全年完成吞吐量480万标准箱[1]。")
+    assert len(result.citations) == 1
+    quote = result.citations[0].quote
+    assert "1120万" in quote and "480万" in quote
+    assert quote == sources[0].text[result.citations[0].start : result.citations[0].end]

@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.answering.answerability import same_kind
 from rag.answering.arithmetic import Derivation, approximate, asks_calculation, derive, quantities, with_calculation
@@ -428,15 +428,22 @@ class Checker:
         return "no source supports it"
 
     def assemble(self, checked: list[CheckedSentence]) -> CheckResult:
-        parts, citations, seen = [], [], set()
+        """The shown answer and one citation per cited source, whose quote spans what every
+        sentence citing that source takes from it."""
+        parts, citations = [], {}
         for c in checked:
             if c.status == "dropped":
                 continue
             parts.append(join_cited(c.shown, c.cited))
             figures = {q.number for q in c.derivation.operands} if c.derivation else None
             for n in c.cited:
-                if n not in seen:
-                    seen.add(n)
-                    citations.append(self.quote(c.text, n, figures))
+                quote = self.quote(c.text, n, figures)
+                citations[n] = self._spanning(citations[n], quote) if n in citations else quote
         sep = "" if all(is_cjk(p) for p in parts) else " "
-        return CheckResult(sep.join(parts), checked, sorted(citations, key=lambda x: x.n))
+        return CheckResult(sep.join(parts), checked, sorted(citations.values(), key=lambda x: x.n))
+
+    def _spanning(self, a: Citation, b: Citation) -> Citation:
+        """One quote of a source from the start of ``a`` or ``b`` to the end of the later one."""
+        src = self.sources[a.n]
+        start, end = min(a.start, b.start), max(a.end, b.end)
+        return replace(a, start=start, end=end, quote=src.text[start - src.start : end - src.start])
