@@ -180,3 +180,15 @@ def test_a_figure_stated_before_a_semicolon_is_about_that_statements_place():
     same = constraints.of_question("云山县石岭镇的早稻总产量是多少?")
     assert "石岭镇" in constraints.uncovered(other, "河湾乡的早稻总产量是3.7万吨", sentence, context, context)
     assert constraints.uncovered(same, "石岭镇的早稻总产量是3.7万吨", sentence, context, context) is None
+
+
+def test_a_figure_a_sum_takes_must_be_the_asked_parts_not_the_larger_places():
+    from rag.answering.constraints import of_question, operand_clash
+
+    asked = of_question("2024年海州港金沙湾港区和银滩港区的集装箱吞吐量加起来是多少？")
+    whole = "海州港集团1月9日发布数据，2024年海州港完成集装箱吞吐量1860万标准箱，同比增长9.4%。"
+    parts = "金沙湾港区是海州港的主力港区，全年完成集装箱吞吐量1120万标准箱；银滩港区全年完成吞吐量480万标准箱。"
+    document = f"{whole}\n{parts}"
+    assert "海州港" in (operand_clash(asked, whole, whole, document, "1860万") or "")
+    assert operand_clash(asked, parts, parts, document, "1120万") is None
+    assert operand_clash(asked, parts, parts, document, "480万") is None

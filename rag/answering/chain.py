@@ -612,7 +612,7 @@ class _Prose:
                     (None, ""),
                 )
                 if src is not None and (why := constraints.operand_clash(
-                    self.asked, sentence, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id)
+                    self.asked, sentence, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id), operand.raw
                 )):
                     return why
             context = "\n".join(f"{s.section}\n{s.text}" for s in cited)

@@ -198,14 +198,20 @@ def _time_of(sentence: str, context: str, document: str) -> set[str]:
     return out or years(document, baselines=False)
 
 
-def operand_clash(asked: Asked, sentence: str, context: str, document: str = "") -> str | None:
-    """Why a figure a computation takes from ``sentence`` (in ``context``: its chunk; in ``document``)
-    is not about what the question asks: its source never mentions one of the question's names
-    (another company's deliveries), or it is a figure of a year the question does not ask about
-    (next year's target). Each operand of a comparison of two years names one of them."""
+def operand_clash(asked: Asked, sentence: str, context: str, document: str = "", figure: str = "") -> str | None:
+    """Why a figure (``figure``, as written) a computation takes from ``sentence`` (in ``context``:
+    its chunk; in ``document``) is not about what the question asks: its source never mentions one
+    of the question's names (another company's deliveries), it is a figure of a year the question
+    does not ask about (next year's target), or one given for a larger place than an asked one
+    (海州港's throughput is not that of its 金沙湾港区), as a stated figure would be (``_scope_clash``).
+    Each operand of a comparison of two years names one of them."""
     missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"a figure it computes with is from a source that does not mention {', '.join(missing)}"
+    clause = next((c for c in re.split(r"[,，;；]", sentence) if figure and figure in c), sentence)
+    why = _scope_clash(asked.question, clause, sentence, _paragraph_so_far(sentence, context))
+    if why:
+        return f"a figure it computes with: {why}"
     if asked.years:
         stated = years(sentence) or _time_of(sentence, context, document)
         if stated and not stated & asked.years:
