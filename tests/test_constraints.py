@@ -192,3 +192,9 @@ def test_a_figure_a_sum_takes_must_be_the_asked_parts_not_the_larger_places():
     assert "海州港" in (operand_clash(asked, whole, whole, document, "1860万") or "")
     assert operand_clash(asked, parts, parts, document, "1120万") is None
     assert operand_clash(asked, parts, parts, document, "480万") is None
+
+
+def test_a_place_name_jieba_cuts_into_pieces_is_still_a_name():
+    # 廊坊开发区|阳光|佳|和|小区: the compound's own name sits between the larger place and its head
+    assert "阳光佳和" in constraints.names("廊坊开发区阳光佳和小区有多少名未返校大学生投身疫情防控工作？")
+    assert constraints.names("廊坊开发区有多少名未返校大学生投身疫情防控工作？") == ["廊坊"]

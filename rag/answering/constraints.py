@@ -160,7 +160,28 @@ def names(text: str) -> list[str]:
         if head.word in NAME_HEADS and len(before.word) >= 2 and is_cjk(before.word):
             if not before.flag.startswith(_NOT_NAME_TAGS):
                 found.append(before.word)
+    found += _split_names(words)
     return list(dict.fromkeys(found))
+
+
+SPLIT_NAME_CHARS = (3, 5)  # a 专名 jieba cut into pieces: 阳光|佳|和 + 小区
+
+
+def _split_names(words: tuple) -> list[str]:
+    """The specific part of a place named right after a larger one, which jieba cut into short
+    words ("廊坊开发区|阳光|佳|和|小区"): the words between the larger place's head and this one's,
+    when one of them is a single character (a name's piece, not a word of its own)."""
+    out = []
+    for i, head in enumerate(words):
+        if head.word not in NAME_HEADS or i < 2 or len(words[i - 1].word) != 1:
+            continue
+        k = i - 1
+        while k > 0 and len(words[k - 1].word) <= 2 and is_cjk(words[k - 1].word) and not words[k - 1].word.endswith(NAME_HEADS):
+            k -= 1
+        span = "".join(w.word for w in words[k:i])
+        if k > 0 and words[k - 1].word.endswith(NAME_HEADS) and SPLIT_NAME_CHARS[0] <= len(span) <= SPLIT_NAME_CHARS[1]:
+            out.append(span)
+    return out
 
 
 def of_question(
