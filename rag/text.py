@@ -46,6 +46,17 @@ def detect_language(text: str) -> str:
     return "zh" if is_cjk(text) else "en"
 
 
+COMMON_WORD_FREQ = 1000  # a word jieba's dictionary counts this often is a common word, not a name
+
+
+def common_word(word: str) -> bool:
+    """Is ``word`` a common word of jieba's dictionary (开发, 师傅, 北京), not a name or a name's own
+    part (化营, 钱永福)?"""
+    import jieba
+
+    return jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
 # -- sentences ------------------------------------------------------------------------------
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` in ``text`` (shifted by ``offset``), whitespace trimmed."""

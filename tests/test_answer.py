@@ -286,8 +286,8 @@ def test_english_question_is_answered_via_chinese_and_translated_back(article_se
         if "中文问题" in text:
             return "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"
         if "English translation" in text:
-            n = re.search(r"\[(\d+)\]", text).group(1)
-            return f"By March 19, 181 veterans had joined the volunteer vanguard team [{n}]."
+            assert not re.search(r"\[\d+\]", text)  # markers are put back by code, not copied by the model
+            return "By March 19, 181 veterans had joined the volunteer vanguard team."
         return f"截至3月19日,全区已有181名退役军人加入志愿先锋队[{number_of(msgs, '181名退役军人')}]。"
 
     chain, fake = chain_with(article_settings, reply)

@@ -46,9 +46,9 @@ ANSWERS = {
 REWRITES = {"那退役军人呢?": "截至3月19日,全区有多少名退役军人加入了志愿先锋队?"}
 EN_QUESTION = "Which two villages is the Huaxin community a resettlement community for?"
 TO_CHINESE = {EN_QUESTION: "化辛小区是哪两个村的回迁安置小区?"}
-TO_ENGLISH = {
-    "化辛小区是化营、辛庄两个村的回迁安置小区[{n}]。":
-    "Huaxin is the resettlement community of the two villages Huaying and Xinzhuang [{n}].",
+TO_ENGLISH = {  # the model translates the answer without its markers; code puts them back
+    "化辛小区是化营、辛庄两个村的回迁安置小区。":
+    "Huaxin is the resettlement community of the two villages Huaying and Xinzhuang.",
 }
 
 
@@ -67,10 +67,8 @@ def scripted_reply(messages) -> str:
         return TO_CHINESE.get(asked, asked)
     if "Chinese answer:" in text:  # translating the checked answer back
         chinese = re.search(r"Chinese answer:\s*(.*)", text).group(1).strip()
-        chinese = re.sub(r" \([A-Za-z][A-Za-z ,.\d]*\)", "", chinese)  # names' pinyin, figures' English scale
-        n = re.search(r"\[(\d+)\]", chinese)
-        template = {k.format(n=n.group(1) if n else ""): v for k, v in TO_ENGLISH.items()}
-        return template.get(chinese, "").format(n=n.group(1) if n else "")
+        chinese = re.sub(r" \([A-Za-z][A-Za-z ,.\d]*\)", "", chinese)  # names' pinyin
+        return TO_ENGLISH.get(chinese, "")
     if "后续问题" in text:
         follow = re.search(r"后续问题[:：](.*)", text).group(1).strip()
         return REWRITES.get(follow, follow)

@@ -226,7 +226,7 @@ class AnswerChain:
         out = self._complete(prompts.render("translate_answer", answer=prepared.text), run, "translate_answer")
         out = re.sub(r"^(English translation|Translation)\s*[:：]\s*", "", out.strip(), flags=re.I).strip()
         months = set(re.findall(r"(\d{1,2})月", answer))  # "3月" becomes "March"
-        return out if translation.faithful(prepared, out, months) else None
+        return translation.cite(prepared, out) if translation.faithful(prepared, out, months) else None
 
     def pinyin_names(self, question: str) -> list[tuple[str, str, float]]:
         """(English spelling, Chinese name, share of chunks naming it) for pinyin names in ``question``."""

@@ -52,7 +52,7 @@ from rag.answering import answerability
 from rag.answering.arithmetic import asks_calculation
 from rag.answering.citations import key_terms
 from rag.answering.excerpts import bigrams
-from rag.text import NUMBER_PATTERN, is_cjk
+from rag.text import NUMBER_PATTERN, common_word, is_cjk
 
 SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of its best-covered part) the chunk must hold
 NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -120,22 +120,10 @@ NAME_HEADS = (
 _NOT_NAME_TAGS = ("m", "r", "u", "p", "d", "c", "q", "x", "t", "f")
 
 
-COMMON_WORD_FREQ = 1000  # a word jieba's dictionary counts this often is a common word, not a person's name
-
-
 def _common_noun(word) -> bool:
     """A person's name is open-class and rarely in the dictionary; an nr-tagged word the dictionary
     counts often (师傅) is a title or common noun the tagger mistook."""
-    import jieba
-
-    return word.flag == "nr" and jieba.dt.FREQ.get(word.word, 0) >= COMMON_WORD_FREQ
-
-
-def _in_dictionary(word: str) -> bool:
-    """Is ``word`` a common word of jieba's dictionary (开发, 城区), not the specific part of a name?"""
-    import jieba
-
-    return jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+    return word.flag == "nr" and common_word(word.word)
 
 
 @functools.lru_cache(maxsize=512)  # a question is tagged for every sentence checked against it
@@ -154,7 +142,7 @@ def names(text: str) -> list[str]:
     for w in words:  # one word holding both parts (化营村): its specific part, unless a common word (开发区)
         head = next((h for h in NAME_HEADS if w.word.endswith(h)), "")
         part = w.word[: len(w.word) - len(head)]
-        if head and w.flag.startswith("n") and len(part) >= 2 and is_cjk(part) and not _in_dictionary(part):
+        if head and w.flag.startswith("n") and len(part) >= 2 and is_cjk(part) and not common_word(part):
             found.append(part)
     for before, head in zip(words, words[1:]):
         if head.word in NAME_HEADS and len(before.word) >= 2 and is_cjk(before.word):
