@@ -85,6 +85,11 @@ def test_a_sentence_with_words_cut_out_is_not_intact():
     assert not answer_metrics(q, cut, 1500)["sentences_intact"]
     whole = {**record("捷温公司共有805人[1]。"), "raw_answer": "捷温公司共有805人[1]。"}
     assert answer_metrics(q, whole, 1500)["sentences_intact"]
+    # a marker citing a figure inside the sentence: taking it out cuts no words
+    figures = {**record("出动386辆和387名[1]。"), "raw_answer": "出动386辆[1]和387名[1]。"}
+    assert answer_metrics(q, figures, 1500)["sentences_intact"]
+    words = {**record("参与了和两篇报道[1]。"), "raw_answer": "参与了[1]和[2]两篇报道[1]。"}
+    assert not answer_metrics(q, words, 1500)["sentences_intact"]
     claims = {**record("捷温公司共有805人[1]。"),
               "raw_answer": '{"answerable": true, "claims": [{"text": "捷温公司共有805人。", "source": 1, "quote": "x"}]}'}
     assert answer_metrics(q, claims, 1500)["sentences_intact"]

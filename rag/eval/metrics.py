@@ -6,10 +6,11 @@ import json
 import re
 import statistics
 
+from rag.answering.answerability import UNITS_PATTERN
 from rag.errors import InputError
 from rag.eval.questions import Question, contains, matches, norm
 from rag.index.retriever import within_budget
-from rag.text import is_cjk, numbers, split_cited, split_end, strip_end_marks
+from rag.text import MARK_RE, is_cjk, numbers, split_cited, split_end, strip_end_marks
 
 
 def retrieval_metrics(q: Question, contexts: list[str], budget: int) -> dict:
@@ -152,6 +153,11 @@ def answer_metrics(q: Question, record: dict, budget: int) -> dict:
     return m
 
 
+# a marker right after a figure and its measure word ("386辆[1]和387名[1]") cites that figure:
+# taking it out of the sentence cuts no words (unlike "参与了[1]和[2]两篇报道")
+_QUANTITY_MARK_RE = re.compile(rf"(\d(?:[\d.,]*\d)?\s*(?:[万亿])?\s*(?:{UNITS_PATTERN}|[%％])?)" + MARK_RE.pattern)
+
+
 def sentences_intact(record: dict) -> bool:
     """Is every shown sentence one the model wrote, whole? Checked against the raw reply (prose with
     only its end-of-sentence markers removed, or the claims' texts), never against the checker's
@@ -164,7 +170,7 @@ def sentences_intact(record: dict) -> bool:
     if isinstance(data, dict) and isinstance(data.get("claims"), list):
         written = "".join(str(c.get("text", "")) for c in data["claims"] if isinstance(c, dict))
     else:
-        written = strip_end_marks(raw)
+        written = _QUANTITY_MARK_RE.sub(r"\1", strip_end_marks(raw))
     written = norm(written)
     shown = record.get("answer_source_language") or record.get("answer") or ""
     for m, ok in computations(shown):  # a computation the answer shows is not the model's text ...
