@@ -198,3 +198,16 @@ def test_a_place_name_jieba_cuts_into_pieces_is_still_a_name():
     # 廊坊开发区|阳光|佳|和|小区: the compound's own name sits between the larger place and its head
     assert "阳光佳和" in constraints.names("廊坊开发区阳光佳和小区有多少名未返校大学生投身疫情防控工作？")
     assert constraints.names("廊坊开发区有多少名未返校大学生投身疫情防控工作？") == ["廊坊"]
+
+
+def test_a_change_without_its_own_subject_is_the_change_of_what_the_clause_before_states():
+    sentence = "报告显示，公司全年实现营业收入128.6亿元，同比增长18.2%；净利润11.3亿元，同比增长25.6%。"
+    chunk = f"星衡科技发布2024年年度报告。{sentence}\n公司全年研发投入16.7亿元，占营业收入的13%。"
+    asked = constraints.of_question("星衡科技2024年研发投入同比增长了多少？")
+    why = constraints.uncovered(asked, "星衡科技2024年研发投入同比增长25.6%。", sentence, chunk)
+    assert why and "净利润" in why
+    profit = constraints.of_question("星衡科技2024年净利润同比增长了多少？")
+    assert constraints.uncovered(profit, "星衡科技2024年净利润同比增长25.6%。", sentence, chunk) is None
+    # a measure the chunk never states (营收 for its 营业收入) is a paraphrase, not another measure
+    revenue = constraints.of_question("星衡科技2024年营收同比增长了多少？")
+    assert constraints.uncovered(revenue, "星衡科技2024年营收同比增长18.2%。", sentence, chunk) is None

@@ -290,7 +290,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     why = (_scope_clash(asked.question, clause, sentence, before) or _another_part(asked.question, clause)
            or _another_place(asked.question, claim, sentence)
            or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
-           or _substituted(asked.question, claim, sentence, context + document))
+           or _substituted(asked.question, claim, sentence, context + document)
+           or _change_of_another(asked.question, claim, sentence, context))
     if why:
         return why
     if not computed and "difference" in asks_calculation(asked.question) and not (
@@ -301,6 +302,31 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         if kind in measures(clause) and kind not in asked.measures:
             return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
     return quantity_clash(asked.question, claim, sentence)
+
+
+# a clause stating a change and no subject of its own ("…净利润11.3亿元，同比增长25.6%")
+_SUBJECTLESS_CHANGE_RE = re.compile(r"^\s*(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|增加|下降|减少|提高|上升|增幅)")
+_CHANGE_RE = re.compile(r"(?:同比|环比)?(?:增长|增加|下降|减少|提高|上升|增幅)")
+
+
+def _change_of_another(question: str, claim: str, sentence: str, context: str) -> str | None:
+    """A change stated without its own subject is the change of what the clause before it states
+    ("净利润11.3亿元，同比增长25.6%": 净利润's growth). When the claim gives it for a measure that clause
+    does not name (研发投入同比增长25.6%) and the chunk states that measure elsewhere (公司全年研发投入
+    16.7亿元), the source tells the two apart, and the change is not the claim's."""
+    nums = _claimed(claim, question)
+    clauses = re.split(r"[,，;；]", sentence)
+    at = next((i for i, c in enumerate(clauses) if nums and nums[0] in re.findall(r"\d+(?:\.\d+)?", c)), None)
+    change = _CHANGE_RE.search(claim)
+    if not at or not change or not _SUBJECTLESS_CHANGE_RE.search(clauses[at]):
+        return None
+    terms = key_terms(claim[: change.start()])
+    ours = terms[-1] if terms and claim[: change.start()].rstrip("的了").endswith(terms[-1]) else ""
+    stated = clauses[at - 1] + clauses[at]
+    if not ours or ours in stated or ours not in context.replace(sentence, ""):
+        return None
+    theirs = key_terms(re.split(r"\d", clauses[at - 1])[0])  # what the clause before gives its figure of
+    return f"the source gives this change for {theirs[-1] if theirs else clauses[at - 1]}, not {ours}"
 
 
 # A change against the same period a year before, or against the period just before.
