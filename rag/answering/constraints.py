@@ -20,10 +20,12 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
   states a change or comparison; any other figure there is one of the two compared (a sum or
   difference the sources do not state is computed, ``arithmetic``, and each figure it is computed
-  from must come from a source naming the question's names and be of a year it asks about,
-  ``operand_clash``);
+  from must come from a source naming the question's names, be of a year it asks about and not be
+  a larger place's figure where the question asks for a part, ``operand_clash``);
 * **the item**: a source sentence that says, in the answer's own words, another item where the
-  answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure;
+  answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure; a
+  change stated without its own subject (净利润11.3亿元，同比增长25.6%) is the change of what the clause
+  before states, not of another measure the chunk states elsewhere (研发投入);
 * **the place**: a figure a clause gives for a whole larger place (全市) that it does not name the
   asked district in, or one whose paragraph names the larger place the question names the asked
   one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure; one
@@ -37,7 +39,8 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   not 64年 of service; asked 多少人, 52万人次 (people-times) answers only where the sentence
   gives no plain head count.
 
-Shortcut: names come from jieba's tagger, which misses some and tags some common words.
+Shortcut: names come from jieba's tagger, which misses some and tags some common words (a place's
+own name it cuts into pieces, 阳光|佳|和 + 小区, is joined back).
 """
 
 from __future__ import annotations

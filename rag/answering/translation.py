@@ -2,13 +2,17 @@
 translation kept what the answer says.
 
 A small model translating "净利润11.3亿元" writes "11.3 billion yuan" (亿 is a hundred million,
-so 1.13 billion), and renders 王海林 as "Production Manager" or a name that sounds alike. So
-before translation each figure with 万/亿 gets its English scale beside it ("11.3亿元 (1.13
-billion)") and each person's name its pinyin ("王海林 (Wang Hailin)"), worked out in code;
-the translation is faithful when every figure is kept (as written or in its English scale),
-no other figure appears, none is scaled otherwise than the answer states it (``misscaled``), every [n] marker is kept, and every name is kept in characters or pinyin.
+so 1.13 billion), drops [n] markers, and renders 王海林 as "Production Manager" or a name that
+sounds alike. So code does those parts: before translation each figure with 万/亿 is written at
+its English scale ("1.13 billion 元"), the markers are taken out (``cite`` puts them back, per
+sentence), and each person's and local place's name gets its pinyin beside it ("王海林 (Wang
+Hailin)", "龙潭 (Longtan)"). The translation is faithful when every figure is kept (as written or
+at its English scale), no other figure appears, none is scaled otherwise than the answer states it
+(``misscaled``), every name is kept in characters or pinyin, and sentences citing different
+sources stay apart.
 
-Shortcut: people are jieba's nr words (it tags some places too; their pinyin does no harm).
+Shortcuts: people are jieba's nr words and the words after a title (it tags some places too;
+their pinyin does no harm); a place is local when jieba's dictionary does not count it as common.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ def _people(text: str) -> list[str]:
             found.append(w.word)
         elif w.flag == "nr" and i + 1 < len(words) and len(words[i + 1].word) <= 2 and words[i + 1].flag[:1] in ("n", "a"):
             found.append(w.word + words[i + 1].word)
-        elif w.word.endswith(_TITLES) and i + 2 < len(words):
+        elif w.word.endswith(_TITLES) and w.flag.startswith("n") and i + 2 < len(words):  # 会长, not 增长
             first, second = words[i + 1], words[i + 2]
             if len(first.word) == 1 and len(second.word) <= 2 and first.flag[:1] in ("n",) and second.flag[:1] in ("n",):
                 found.append(first.word + second.word)

@@ -160,7 +160,7 @@ _QUANTITY_MARK_RE = re.compile(rf"(\d(?:[\d.,]*\d)?\s*(?:[万亿])?\s*(?:{UNITS_
 
 def sentences_intact(record: dict) -> bool:
     """Is every shown sentence one the model wrote, whole? Checked against the raw reply (prose with
-    only its end-of-sentence markers removed, or the claims' texts), never against the checker's
+    only its end-of-sentence markers and those citing a figure removed, or the claims' texts), never against the checker's
     own output: a sentence whose inner markers were cut out ("根据资料和,…") fails."""
     raw = record.get("raw_answer") or ""
     try:
