@@ -1,7 +1,7 @@
 """Question focus (measure words, asked roles) and pinyin names, without a model."""
 
 from rag.answering.answerability import asked_groups, asked_role, quantity_mismatch, stated_groups
-from rag.answering.pinyin_names import annotate, build_table, find_names
+from rag.answering.pinyin_names import annotate, build_table, find_names, unknown_places
 
 
 def test_measure_words_are_grouped_by_what_they_count():
@@ -73,3 +73,12 @@ def test_a_measure_word_that_begins_a_longer_word_is_not_the_asked_measure():
     assert asked_groups("2024年计划招收多少本科生?") is None  # 本科生, not 本 (volumes)
     assert asked_groups("一共有多少本书?") == {"items"}
     assert asked_groups("多少辆车和多少名司机?") == {"machines", "people"}
+
+
+def test_a_place_named_in_pinyin_that_no_document_reads_so_is_unknown():
+    table = build_table(["廊坊开发区与北京大兴区交界", "龙潭水库位于清江西部"])
+    assert unknown_places("In Langfang's Anci District, how many compounds set up checkpoints?", table) == ["Anci District"]
+    assert unknown_places("How many people live near the Daxing District border?", table) == []  # 大兴
+    assert unknown_places("What is the capacity of Longtan Reservoir?", table) == []
+    assert unknown_places("How big is the plant in Vietnam?", table) == []  # not pinyin: not judged
+    assert unknown_places("How many flights did Jianglin International Airport add?", table) == []  # no place head

@@ -107,6 +107,7 @@ class _Run:
     asked: str = ""  # the question as the model reads it
     query: str = ""  # what retrieval sees
     entities: list[str] = field(default_factory=list)  # names the cited chunks must mention
+    unknown: list[str] = field(default_factory=list)  # places named in pinyin that no document mentions
     contexts: list[Context] = field(default_factory=list)
     usage: list[dict] = field(default_factory=list)  # one row per model call: tokens and seconds
     warning: str | None = None  # about the store read (mid-ingest, left partial by a crash)
@@ -269,6 +270,8 @@ class AnswerChain:
         run.asked = pinyin_names.annotate(run.query, [(en, zh) for en, zh, _ in found])
         # a name in most chunks (the city the whole page is about) says nothing about one chunk
         run.entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
+        if self._names is not None:
+            run.unknown = pinyin_names.unknown_places(run.query, self._names[1])
         run.query = run.asked
         if self.settings.cross_lingual == "direct":  # retrieved as asked, answered in its language
             return
@@ -364,6 +367,9 @@ class AnswerChain:
         yield SourcesFound(run.contexts, excerpts.best_spans(run.query, [c.text for c in run.contexts]), run.warning)
         if not sources:
             yield from run.refuse("no sources retrieved")
+            return
+        if run.unknown:  # "Anci District": no document's characters read so; none can answer for it
+            yield from run.refuse(f"the documents never mention {', '.join(run.unknown)}")
             return
         yield from self._queue_for_model(run)
         retrieved = [src.text for src in sources]

@@ -9,15 +9,19 @@ capitalised words of an English question -- alone or joined with their
 capitalised neighbours ("Zhu Jiangao", "Yangguang Jiahe") -- are looked up in it.
 A hit is a name the corpus really contains: it is added to the question in
 brackets ("Naizifang (乃自房)") before translation, and the answer's citations
-must mention it (``rag.answering.answerability``).
+must mention it (``rag.answering.answerability``). A place named in pinyin right before a kind
+of place ("Anci District") whose pinyin no run of the corpus has is one no document mentions
+(``unknown_places``): the chain refuses before asking the model.
 
 Shortcuts: the table is built from all chunk texts on first use (fine for
 newspaper-sized corpora, not for millions of characters); when several spellings
-share one pinyin the most frequent wins; words under 4 letters are not looked up.
+share one pinyin the most frequent wins; words under 4 letters are not looked up; a word is
+pinyin when pypinyin's syllables spell it, so an English word that does ("Long") counts too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -77,3 +81,44 @@ def annotate(question: str, names: list[tuple[str, str]]) -> str:
     for english, chinese in names:
         question = question.replace(english, f"{english} ({chinese})", 1)
     return question
+
+
+# English words naming a kind of place: the pinyin right before one is the place's own name
+PLACE_HEADS = (
+    "District", "County", "Village", "Town", "Township", "Community", "Street", "Province", "City",
+    "Port", "Harbour", "Harbor", "Reservoir", "Lake", "River", "Station",
+)
+
+
+_PLACE_RE = re.compile(r"((?:[A-Z][a-z]+\s+)*?[A-Z][a-z]+)\s+(" + "|".join(PLACE_HEADS) + r")\b")
+
+
+@functools.lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's readings of the common CJK block)."""
+    from pypinyin import lazy_pinyin
+
+    return frozenset(lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))))
+
+
+def _is_pinyin(word: str) -> bool:
+    """Can ``word`` be cut into pinyin syllables ("Anci" = an + ci; "Vietnam" cannot)?"""
+    word, syllables = word.lower(), _syllables()
+    ok = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        ok[end] = any(ok[start] and word[start:end] in syllables for start in range(max(0, end - 6), end))
+    return ok[-1]
+
+
+def unknown_places(question: str, table: dict[str, str]) -> list[str]:
+    """Places an English question names in pinyin before a kind of place ("Anci District") whose
+    pinyin no run of the corpus's characters has: the documents never mention them."""
+    out = []
+    for m in _PLACE_RE.finditer(question):
+        words = m.group(1).split()
+        while words and not _is_pinyin(words[0]):
+            words = words[1:]  # "Langfang's", "The": only the pinyin words right before the head
+        name = "".join(words).lower()
+        if words and all(_is_pinyin(w) for w in words) and len(name) >= 4 and name not in table:
+            out.append(f"{' '.join(words)} {m.group(2)}")
+    return out
