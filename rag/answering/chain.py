@@ -231,17 +231,21 @@ class AnswerChain:
 
     def pinyin_names(self, question: str) -> list[tuple[str, str, float]]:
         """(English spelling, Chinese name, share of chunks naming it) for pinyin names in ``question``."""
+        table, texts = self._name_table()
+        found = pinyin_names.find_names(question, table)
+        return [(en, zh, sum(zh in t for t in texts) / max(1, len(texts))) for en, zh in found]
+
+    def _name_table(self) -> tuple[dict[str, str], list[str]]:
+        """The corpus's pinyin table and chunk texts, built once per set of indexed chunks."""
         store = getattr(self.retriever, "store", None)
         if store is None:
-            return []
+            return {}, []
         index = getattr(self.retriever, "lexical_index", None)
         key = tuple(index.ids) if index is not None else None  # the indexed chunks, known without I/O
         if self._names is None or key is None or self._names[0] != key:
             texts = [r[1] for r in store.all_chunks()]
             self._names = (key, pinyin_names.build_table(texts), texts)
-        _, table, texts = self._names
-        found = pinyin_names.find_names(question, table)
-        return [(en, zh, sum(zh in t for t in texts) / max(1, len(texts))) for en, zh in found]
+        return self._names[1], self._names[2]
 
     def _queue_for_model(self, run: _Run) -> Iterator[Event]:
         """Take this run's turn at the model (kept until the answer is done), reporting the
@@ -270,8 +274,7 @@ class AnswerChain:
         run.asked = pinyin_names.annotate(run.query, [(en, zh) for en, zh, _ in found])
         # a name in most chunks (the city the whole page is about) says nothing about one chunk
         run.entities = [zh for _, zh, share in found if share <= ENTITY_MAX_SHARE]
-        if self._names is not None:
-            run.unknown = pinyin_names.unknown_places(run.query, self._names[1])
+        run.unknown = pinyin_names.unknown_places(run.query, self._name_table()[0])
         run.query = run.asked
         if self.settings.cross_lingual == "direct":  # retrieved as asked, answered in its language
             return

@@ -319,7 +319,7 @@ def _change_of_another(question: str, claim: str, sentence: str, context: str) -
     16.7亿元), the source tells the two apart, and the change is not the claim's."""
     nums = _claimed(claim, question)
     clauses = re.split(r"[,，;；]", sentence)
-    at = next((i for i, c in enumerate(clauses) if nums and nums[0] in re.findall(r"\d+(?:\.\d+)?", c)), None)
+    at = next((i for i, c in enumerate(clauses) if nums and nums[0] in _claimed(c, "")), None)
     change = _CHANGE_RE.search(claim)
     if not at or not change or not _SUBJECTLESS_CHANGE_RE.search(clauses[at]):
         return None

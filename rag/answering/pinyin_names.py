@@ -95,10 +95,13 @@ _PLACE_RE = re.compile(r"((?:[A-Z][a-z]+\s+)*?[A-Z][a-z]+)\s+(" + "|".join(PLACE
 
 @functools.lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable (from pypinyin's readings of the common CJK block)."""
-    from pypinyin import lazy_pinyin
+    """Every toneless pinyin syllable: the first reading pypinyin's dictionary gives each character
+    of the common CJK block (read from the table, not converted character by character)."""
+    from pypinyin import Style
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.style import convert
 
-    return frozenset(lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))))
+    return frozenset(convert(v.split(",")[0], Style.NORMAL, True) for c, v in PINYIN_DICT.items() if 0x4E00 <= c < 0x9FA6)
 
 
 def _is_pinyin(word: str) -> bool:

@@ -68,14 +68,11 @@ _TITLES = (
 )
 
 
-def _people(text: str) -> list[str]:
+def _people(words: list) -> list[str]:
     """jieba's nr words; a one-character nr (a surname, 王) joined with the one- or two-character
     noun or adjective after it (海林, 浩然), which jieba often tags as another kind of word; and the two or three
     characters right after a title (会长|钱|永福), which jieba may cut into a common word (钱, money)
-    and a name."""
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.lcut(text) if w.word.strip()]
+    and a name. ``words``: the text's jieba words with their tags (``_tagged``)."""
     found = []
     for i, w in enumerate(words):
         if i and words[i - 1].flag == "m":
@@ -91,16 +88,22 @@ def _people(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _places(text: str) -> list[str]:
+def _places(words: list) -> list[str]:
     """Local names of places, brands and bodies (jieba's ns, nz and nt words that the dictionary does
     not count as common words): an English reader knows 北京 and 泰国 by their English names,
     龙潭 and 京客隆 only by their pinyin."""
-    import jieba.posseg
-
     return list(dict.fromkeys(
-        w.word for w in jieba.posseg.lcut(text)
+        w.word for w in words
         if w.flag in ("ns", "nz", "nt") and len(w.word) >= 2 and is_cjk(w.word) and not common_word(w.word)
     ))
+
+
+def _tagged(text: str) -> list:
+    """jieba's words of ``text`` with their part-of-speech tags, blanks left out (tagged once for
+    both ``_people`` and ``_places``)."""
+    import jieba.posseg
+
+    return [w for w in jieba.posseg.lcut(text) if w.word.strip()]
 
 
 def place_pinyin(name: str) -> str:
@@ -137,8 +140,9 @@ def prepare(answer: str) -> Prepared:
     text = re.sub(r"\s+(?=[，。、；：,.;:])|(?<=[，。、；：])\s+", "", _SCALED_RE.sub(scale, plain)).strip()
     scaled = {n for group in figures for n in group}
     figures += [{n} for n in numbers(plain) - scaled]
-    names = {name: pinyin_name(name) for name in _people(plain)}
-    names.update({name: place_pinyin(name) for name in _places(plain) if not any(name in n for n in names)})
+    words = _tagged(plain)
+    names = {name: pinyin_name(name) for name in _people(words)}
+    names.update({name: place_pinyin(name) for name in _places(words) if not any(name in n for n in names)})
     for name, pinyin in names.items():
         text = text.replace(name, f"{name} ({pinyin})", 1)
     return Prepared(text, answer, figures, names, [cited for _, cited in sentences])
