@@ -143,12 +143,12 @@ def create_api(settings: Settings | None = None, ui: bool = True, ui_auth: tuple
 
 
 def warm_up(app: FastAPI) -> threading.Thread:
-    """Load the model in the background so the first question does not wait for it (a failure
-    is only logged: the first question reports it)."""
+    """Load the model in the background, then save each chunk's prompt start (``AnswerChain.warm``),
+    so questions do not wait for them (a failure is only logged: the first question reports it)."""
 
     def run():
         try:
-            app.state.service.chain().warm()
+            app.state.service.chain().warm(passages=True)
         except Exception as exc:  # noqa: BLE001
             log.warning("model warm-up failed: %s", exc)
 

@@ -1,14 +1,18 @@
 """Answer benchmark: quality, model work and speed of the full chain with the default model.
 
 Usage: .venv/bin/python bench/answer.py [--set QUESTIONS.jsonl:CORPUS_DIR ...] [--limit N]
-       [--language zh|en] [--json PATH]      (settings from RAG_* variables, e.g. RAG_CROSS_LINGUAL)
+       [--language zh|en] [--no-warm] [--json PATH]      (settings from RAG_* variables, e.g. RAG_CROSS_LINGUAL)
 
 Default sets: the two test splits, each over its own corpus in a fresh temporary store
 (``article.test`` over ``data/``, ``news.test`` over ``eval/corpora/news``). Questions go
 through ``AnswerChain.stream`` one after another as a user's would: llama.cpp keeps
 the previous call's prompt in its KV cache, so a shared prefix (the system prompt) is
 not evaluated again -- ``evaluated_tokens`` counts what was, ``prompt_tokens`` the whole
-prompt. Every answer is scored by the same code as ``rag eval``.
+prompt. Before a set's questions the chain saves each chunk's prompt start, as ``rag ui`` and
+``rag serve`` do at start (``AnswerChain.warm(passages=True)``, ``rag.models.prefixes``; timed
+apart, printed as ``prefix_states_*``), so an answer whose best chunk is one of them evaluates
+only the rest of its prompt; ``--no-warm`` (or ``RAG_PREFIX_CACHE_MB=0``) skips it. Every answer
+is scored by the same code as ``rag eval``.
 
 Printed: the quality metrics; model calls and prompt tokens per answer; p50/p95 of
 every stage (``sources_s``: the sources card can be shown; ``first_sentence_s``: the
@@ -98,7 +102,8 @@ class CachedChain(AnswerChain):
         yield self.cache[key]
 
 
-def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, language: str | None = None) -> list[dict]:
+def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, language: str | None = None,
+            warm: dict | None = None) -> list[dict]:
     questions = [q for q in load_questions(questions_path) if language is None or detect_language(q.question) == language]
     questions = questions[: limit or None]
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,6 +114,12 @@ def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, lang
         ingest([corpus], settings)
         chain = CachedChain(settings, llm=get_chat_model(settings=settings))
         chain.invoke("预热")  # load the model and jieba; not timed
+        if warm is not None:  # what a server does at start: save each chunk's prompt start (timed apart)
+            t = time.perf_counter()
+            warm["states"] = warm.get("states", 0) + chain.warm(passages=True)
+            warm["seconds"] = round(warm.get("seconds", 0) + time.perf_counter() - t, 1)
+            folder = settings.data_dir / "cache" / "prefixes"
+            warm["mb"] = warm.get("mb", 0) + round(sum(f.stat().st_size for f in folder.rglob("*.kv")) / 2**20)
         results = []
         for i, q in enumerate(questions, 1):
             chain.retriever.doc_ids = (q.doc,) if q.doc else ()
@@ -139,6 +150,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
     ap.add_argument("--language", choices=["zh", "en"], help="only the questions in this language")
     ap.add_argument("--json", type=Path, help="also write the figures and every result here")
+    ap.add_argument("--no-warm", dest="warm", action="store_false",
+                    help="do not save each chunk's prompt start before the questions (RAG_PREFIX_CACHE_MB)")
     ap.add_argument("--model-cache", type=Path, help="replay model calls kept in this file, keep new ones in it "
                     "(tuning on dev only: replayed timings are meaningless)")
     args = ap.parse_args()
@@ -153,9 +166,10 @@ def main() -> None:
     model = get_chat_model(settings=base)
     speed_before = bare_prompt_speed(model)
     results = []
+    warm = {} if args.warm and base.prefix_cache_mb > 0 else None
     for spec in args.sets or DEFAULT_SETS:
         questions, corpus = spec.rsplit(":", 1)
-        results += run_set(Path(questions), Path(corpus), base, args.limit, args.language)
+        results += run_set(Path(questions), Path(corpus), base, args.limit, args.language, warm)
     speed_after = bare_prompt_speed(model)
 
     summary = summarize_answers(results, base.context_chars)
@@ -171,6 +185,9 @@ def main() -> None:
         "bare_prompt_tokens_per_s_end": speed_after,
         "chat_model": base.chat_model,
         "llm_threads": base.llm_threads,
+        "prefix_states_saved": warm and warm.get("states"),
+        "prefix_states_warm_s": warm and warm.get("seconds"),
+        "prefix_states_mb": warm and warm.get("mb"),
     }
     stages = {k: v for k, v in stage_percentiles(results).items() if k in STAGES}
     stages = {k: stages[k] for k in STAGES if k in stages}

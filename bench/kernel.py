@@ -6,8 +6,9 @@ Usage: .venv/bin/python bench/kernel.py [--threads N] [--repeats 2]
 llama.cpp repacks some quantisations into interleaved layouts (REPACK in
 ``llama_print_system_info``) that evaluate prompts faster on AVX2/AVX-512. The bundled
 Qwen2.5-Coder-1.5B Q4_K_M is already repacked (as ``q4_K_8x8``); this measures whether a
-Q4_0 copy (``llama_model_quantize``, made in a temporary folder, the original untouched)
-or other batch/attention settings evaluate a fixed ~1,000-token prompt faster. Figures are
+Q4_0, IQ4_NL or Q8_0 copy (``llama_model_quantize``, made in a temporary folder, the original
+untouched), a q8_0 KV cache, or other batch/attention settings evaluate a fixed ~1,000-token
+prompt faster. Figures are
 tokens/s and the ratio to the default setting measured in the same run.
 """
 
@@ -39,11 +40,11 @@ def prompt_speed(path: str, threads: int, repeats: int, **kw) -> float:
     return statistics.median(speeds)
 
 
-def requantise(src: str, dst: str, threads: int) -> None:
+def requantise(src: str, dst: str, threads: int, ftype: str = "Q4_0") -> None:
     import llama_cpp
 
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_0
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{ftype}")
     params.allow_requantize = True
     params.nthread = threads
     if llama_cpp.llama_model_quantize(src.encode(), dst.encode(), ctypes.byref(params)) != 0:
@@ -60,11 +61,14 @@ def main() -> None:
     args = ap.parse_args()
     bundled = str(ensure_local_model(Settings()))
     with tempfile.TemporaryDirectory() as tmp:
-        q4_0 = f"{tmp}/q4_0.gguf"
-        requantise(bundled, q4_0, args.threads)
+        copies = {}
+        for ftype in ("Q4_0", "IQ4_NL", "Q8_0"):
+            copies[ftype] = f"{tmp}/{ftype}.gguf"
+            requantise(bundled, copies[ftype], args.threads, ftype)
         runs = [
             ("Q4_K_M (bundled, default)", bundled, {}),
-            ("Q4_0 (requantised)", q4_0, {}),
+            *((f"{ftype} (requantised)", path, {}) for ftype, path in copies.items()),
+            ("Q4_K_M KV cache q8_0, flash_attn", bundled, {"type_k": 8, "type_v": 8, "flash_attn": True}),
             ("Q4_K_M flash_attn", bundled, {"flash_attn": True}),
             ("Q4_K_M n_batch=n_ubatch=256", bundled, {"n_batch": 256, "n_ubatch": 256}),
             ("Q4_K_M n_batch=n_ubatch=1024", bundled, {"n_batch": 1024, "n_ubatch": 1024}),

@@ -180,6 +180,29 @@ def _chain(model: str | None):
 
 
 @app.command()
+def warm(
+    model: Annotated[str | None, typer.Option(help="Chat model provider:model (default RAG_CHAT_MODEL).")] = None,
+):
+    """Save the local model's state after the answer prompt's start with each chunk as its first
+    passage (RAG_PREFIX_CACHE_MB), so `rag ask` evaluates only the rest. `rag ui` and `rag serve`
+    do this in the background at start; answers are the same, only faster."""
+    from rag.answering import AnswerChain
+    from rag.models import get_chat_model
+    from rag.models.local import LocalLlamaChat
+
+    s = _settings()
+    llm = get_chat_model(model, settings=s)
+    if not isinstance(llm, LocalLlamaChat) or s.prefix_cache_mb <= 0:
+        out.print("nothing to save: the chat model is not a local one, or RAG_PREFIX_CACHE_MB is 0")
+        return
+    chain = AnswerChain(s, llm=llm)
+    with _progress() as bar:
+        task = bar.add_task("warm", total=None, note="")
+        saved = chain.warm(passages=True, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(f"{saved} prompt starts saved under {s.data_dir / 'cache' / 'prefixes'}")
+
+
+@app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question (any language).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     llm_ctx: int = 4096
     llm_max_tokens: int = 320
     temperature: float = 0.0
+    # KV states of "system prompt + a chunk as the first passage", saved under data_dir/cache so an
+    # answer evaluates only the rest of its prompt (rag.models.prefixes); 0 = off
+    prefix_cache_mb: int = 2048
 
     # Ingest. Unset: the bundled article (``bundled_corpus()``).
     corpus: Path | None = None

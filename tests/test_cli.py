@@ -8,7 +8,7 @@ from rag.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("cmd", [[], ["ingest"], ["search"], ["docs"], ["eval"]])
+@pytest.mark.parametrize("cmd", [[], ["ingest"], ["search"], ["docs"], ["eval"], ["warm"]])
 def test_help(cmd):
     res = runner.invoke(app, cmd + ["--help"])
     assert res.exit_code == 0 and "Usage" in res.output
@@ -44,3 +44,12 @@ def test_search_and_docs_print_no_terminal_escapes_from_documents(settings, tmp_
     assert "[bold]3200名[/bold]" in res.output  # markup in a document is text, not style
     res = CliRunner().invoke(app, ["docs"])
     assert res.exit_code == 0 and "evil" in res.output
+
+
+def test_warm_with_a_remote_or_fake_model_says_there_is_nothing_to_save(settings, monkeypatch):
+    monkeypatch.setenv("RAG_CHAT_MODEL", "fake")
+    from rag.settings import get_settings
+
+    get_settings.cache_clear()
+    res = runner.invoke(app, ["warm"])
+    assert res.exit_code == 0 and "nothing to save" in res.output

@@ -107,3 +107,40 @@ def test_a_standalone_follow_up_costs_one_model_call(article_settings):
     chain = AnswerChain(article_settings, llm=fake)
     answer = chain.invoke("化辛小区是哪两个村的回迁安置小区?", [Turn("捷温公司有多少人驻厂生产?", "805人[1]。")])
     assert answer.rewritten_question is None and answer.timings["model_calls"] == 1
+
+
+def test_warm_saves_the_prompt_start_an_answer_has_when_that_chunk_ranks_first(article_settings):
+    """``AnswerChain.warm(passages=True)`` saves, per chunk, the prompt an answer starts with when
+    that chunk is the best-ranked one (rag.models.prefixes): same system prompt, same passage [1]."""
+    from langchain_core.messages import AIMessageChunk
+    from langchain_core.outputs import ChatGenerationChunk
+
+    from rag.models.local import LocalLlamaChat
+
+    class Recording(LocalLlamaChat):  # the local model's seams, without loading it
+        remembered: list = []
+        asked: list = []
+
+        def get_num_tokens(self, text):
+            return estimate_tokens(text)
+
+        def remember(self, messages):
+            self.remembered.append(messages)
+            return "saved"
+
+        def _stream(self, messages, stop=None, run_manager=None, **kw):
+            self.asked.append(messages)
+            yield ChatGenerationChunk(message=AIMessageChunk(content="资料中没有相关信息。"))
+
+    model = Recording(model_path="unused")
+    chain = AnswerChain(article_settings, llm=model)
+    done = []
+    assert chain.warm(passages=True, progress=lambda d, t: done.append((d, t))) == len(model.remembered) > 5
+    assert done[-1][0] == done[-1][1] == len(model.remembered)
+    answer = chain.invoke("捷温公司有多少人驻厂生产?")
+    prompt = model.asked[-1]
+    best = answer.contexts[0].text
+    [start] = [m for m in model.remembered if best[:30] in m[1].content]
+    assert start[0].content == prompt[0].content  # the system prompt
+    shared = start[1].content.split("问题:")[0]
+    assert prompt[1].content.startswith(shared) and best[:30] in shared

@@ -109,12 +109,13 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tup
 
 
 def warm_up(demo: RagApp) -> threading.Thread:
-    """Load the model and its system prompt in the background, so the first question does not pay
-    for them; a failure here is only logged (the first question will report it)."""
+    """Load the model and its system prompt in the background, then save each chunk's prompt start
+    (``AnswerChain.warm``), so questions do not pay for them; a failure here is only logged (the
+    first question will report it). Questions asked meanwhile wait at most one chunk's evaluation."""
 
     def run():
         try:
-            demo.ctx.chain().warm()
+            demo.ctx.chain().warm(passages=True)
         except Exception as exc:  # noqa: BLE001 - reported when a question is asked
             logging.getLogger(__name__).warning("model warm-up failed: %s", exc)
 

@@ -297,7 +297,7 @@ class AnswerChain:
             Source(i, c.chunk_id, c.doc_id, c.section, c.text, c.start, c.end, c.page) for i, c in enumerate(run.contexts, 1)
         ]
 
-    def _excerpts(self, run: _Run, sources: list[Source]) -> tuple[list[Source], list[dict]]:
+    def _excerpts(self, query: str, sources: list[Source]) -> tuple[list[Source], list[dict]]:
         """The sources the model will read and their passages: the best-ranked chunk
         whole, then the other chunks' sentences that bear on the question, within
         ``context_tokens`` model tokens (``excerpts``); every chunk whole when it is 0."""
@@ -308,7 +308,7 @@ class AnswerChain:
             return sources, [{"n": s.n, "section": label(s), "text": u or "…"} for s, u in zip(sources, usable)]
         count = token_counter(self.llm)
         chosen = excerpts.select(
-            run.query, usable, budget, count,
+            query, usable, budget, count,
             overhead=lambda i: count(f"[{sources[i].n}] ({label(sources[i])}) "),
         )
         kept = [sources[e.index] for e in chosen]  # numbers stay those of the sources card
@@ -376,7 +376,7 @@ class AnswerChain:
             return
         yield from self._queue_for_model(run)
         retrieved = [src.text for src in sources]
-        sources, passages = self._excerpts(run, sources)
+        sources, passages = self._excerpts(run.query, sources)
         index = getattr(self.retriever, "lexical_index", None)
         checker = Checker(
             sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved,
@@ -504,18 +504,42 @@ class AnswerChain:
         missing = answerability.missing_entities(entities, cited_text)
         return f"the cited sources do not mention {', '.join(missing)}" if missing else None
 
-    def warm(self) -> None:
+    def warm(self, passages: bool = False, progress=None) -> int:
         """Load the local model and evaluate the answer prompt's static start (the system prompt)
         once, so the first question finds it in llama.cpp's prompt cache. A remote model is not called.
-        jieba's part-of-speech tagger (the questions' constraints) is loaded here too."""
+        jieba's part-of-speech tagger (the questions' constraints) is loaded here too.
+
+        With ``passages``, also save the KV state of the prompt's start with each chunk of the
+        store as passage [1] (``rag.models.prefixes``; answers unchanged, their prefill shorter),
+        until ``RAG_PREFIX_CACHE_MB`` is full; ``progress(done, total)`` is called after
+        each chunk. Returns the number of states saved."""
         from rag.models.local import LocalLlamaChat
 
         constraints.of_question("全区有多少名志愿者?")
         if not isinstance(self.llm, LocalLlamaChat):
-            return
-        system = "answer_claims_system_zh" if self.settings.answer_mode == "claims" else "answer_system_zh"
+            return 0
+        system = SystemMessage(prompts.render(
+            "answer_claims_system_zh" if self.settings.answer_mode == "claims" else "answer_system_zh"
+        ))
         with model_errors():
-            self.llm.invoke([SystemMessage(prompts.render(system)), HumanMessage("资料:")], max_tokens=1)
+            self.llm.invoke([system, HumanMessage("资料:")], max_tokens=1)
+        store = getattr(self.retriever, "store", None)
+        if not passages or store is None or self.settings.context_tokens <= 0:
+            return 0
+        rows = store.all_chunks()
+        saved = 0
+        with model_errors():
+            for done, (chunk_id, text, meta) in enumerate(rows, 1):
+                source = Source(1, chunk_id, meta["doc_id"], meta["section"], text, meta["start"], meta["end"])
+                _, first = self._excerpts("", [source])
+                user = prompts.render("answer_user", passages=first, question="", lang="zh", calculate=False)
+                outcome = self.llm.remember([system, HumanMessage(user)])
+                saved += outcome in ("saved", "full")
+                if progress:
+                    progress(done, len(rows))
+                if outcome in ("off", "full"):  # off, or no room for more: later ones would evict earlier ones
+                    break
+        return saved
 
     def invoke(self, question: str, history: list[Turn] | None = None, doc_ids=()) -> Answer:
         for event in self.stream(question, history, doc_ids):

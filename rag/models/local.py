@@ -7,18 +7,23 @@ name is the bundled Qwen2.5-Coder-1.5B-Instruct GGUF, joined on first use by
 
 Shortcuts: a loaded ``Llama`` is cached per (path, n_ctx, threads) for the whole process,
 and one process-wide lock lets only one local generation run at a time (llama.cpp contexts
-are not thread-safe, and 2 cores gain nothing from parallel decoding).
+are not thread-safe, and 2 cores gain nothing from parallel decoding). Before each call the
+saved KV state sharing the longest start with the prompt is restored (``prefixes``); the
+prompt's tokens for that are the GGUF chat template's, rendered here the way llama-cpp-python
+renders them (a model it formats otherwise is never restored).
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import functools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.chat_models import generate_from_stream
@@ -26,7 +31,7 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from rag.errors import ConfigError, ModelError
-from rag.models import files
+from rag.models import files, prefixes
 from rag.settings import Settings
 
 DEFAULT_LOCAL = Path(files.MODEL_FILENAME).stem
@@ -39,6 +44,8 @@ def build(name: str, settings: Settings, overrides: dict[str, Any]) -> BaseChatM
         "n_threads": settings.llm_threads,
         "max_tokens": settings.llm_max_tokens,
         "temperature": settings.temperature,
+        "prefix_dir": str(settings.data_dir / "cache" / "prefixes") if settings.prefix_cache_mb > 0 else None,
+        "prefix_capacity_mb": settings.prefix_cache_mb,
     }
     return LocalLlamaChat(**{**params, **overrides})
 
@@ -63,6 +70,8 @@ class LocalLlamaChat(BaseChatModel):
     n_threads: int = 2
     max_tokens: int = 320
     temperature: float = 0.0
+    prefix_dir: str | None = None  # saved KV states of prompt starts (``rag.models.prefixes``); None: off
+    prefix_capacity_mb: int = 2048
 
     @property
     def _llm_type(self) -> str:
@@ -97,6 +106,7 @@ class LocalLlamaChat(BaseChatModel):
         roles = {"system": "system", "human": "user", "ai": "assistant"}
         prompt = [{"role": roles[m.type], "content": m.text} for m in messages]
         with _LLAMA_LOCK:
+            self._restore(llama, prompt)
             _perf_reset(llama)
             try:
                 for part in llama.create_chat_completion(
@@ -125,8 +135,96 @@ class LocalLlamaChat(BaseChatModel):
                     hint="shorten the context (RAG_CONTEXT_CHARS) or raise RAG_LLM_CTX",
                 ) from exc
 
+    def remember(self, messages: list[BaseMessage]) -> Literal["off", "known", "saved", "full"]:
+        """Evaluate the prompt of ``messages`` and save its KV state, so later prompts starting
+        the same way skip that part (``rag.models.prefixes``). "full": saved, but older states
+        were deleted to make room for it."""
+        import llama_cpp
+
+        states = self._states()
+        llama = _load_llama(self.model_path, self.n_ctx, self.n_threads)
+        if states is None or _formatter(llama) is None:
+            return "off"
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        tokens = _prompt_tokens(llama, [{"role": roles[m.type], "content": m.text} for m in messages])
+        if states.has(tokens):
+            return "known"
+        with _LLAMA_LOCK:
+            self._restore(llama, tokens=tokens)
+            llama.n_tokens = prefixes.common_prefix(llama._input_ids, tokens)
+            llama.eval(tokens[llama.n_tokens :])
+            size = llama_cpp.llama_state_seq_get_size(llama.ctx, 0)
+            buf = (ctypes.c_uint8 * size)()
+            n = llama_cpp.llama_state_seq_get_data(llama.ctx, buf, size, 0)
+            return "saved" if states.save(tokens, bytes(buf)[:n]) else "full"
+
+    def _states(self) -> prefixes.PrefixStates | None:
+        if not self.prefix_dir:
+            return None
+        return _prefix_states(self.prefix_dir, Path(self.model_path).name, self.prefix_capacity_mb)
+
+    def _restore(self, llama, prompt: list[dict] | None = None, tokens=None) -> None:
+        """Put in llama.cpp's context the saved state sharing the longest start with the prompt,
+        when it shares more than the context holds now (call with the lock held)."""
+        import llama_cpp
+
+        states = self._states()
+        if states is None or not states.index or _formatter(llama) is None:
+            return
+        tokens = np.asarray(tokens if tokens is not None else _prompt_tokens(llama, prompt), dtype=np.int32)
+        path, length = states.longest(tokens)
+        if path is None or length <= prefixes.common_prefix(llama._input_ids, tokens) + _MIN_GAIN:
+            return
+        loaded = states.load(path)
+        if loaded is None:
+            return
+        key, state = loaded
+        llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), 0, -1, -1)
+        buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if llama_cpp.llama_state_seq_set_data(llama.ctx, buf, len(state), 0) != len(state):
+            states.drop(path)
+            llama.reset()
+            llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), 0, -1, -1)
+            return
+        llama.input_ids[: len(key)] = key
+        llama.n_tokens = len(key)
+
 
 _LLAMA_LOCK = threading.Lock()
+_MIN_GAIN = 16  # tokens a saved state must add to what the context holds to be worth loading
+
+
+@functools.lru_cache(maxsize=4)
+def _prefix_states(folder: str, model: str, capacity_mb: int) -> prefixes.PrefixStates:
+    """One index per (folder, model, llama.cpp build): a state is only valid for both."""
+    import llama_cpp
+
+    return prefixes.PrefixStates(Path(folder) / f"{model}-{llama_cpp.__version__}", capacity_mb << 20)
+
+
+@functools.lru_cache(maxsize=2)
+def _formatter(llama):
+    """The chat template ``create_chat_completion`` applies, when it is the GGUF's own (None for a
+    model llama-cpp-python formats otherwise: its prompts are then never restored)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    if llama.chat_handler is not None or llama.chat_format != "chat_template.default":
+        return None
+
+    def text(token: int) -> str:
+        return llama.detokenize([token], special=True).decode("utf-8", "replace") if token != -1 else ""
+
+    return Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"], eos_token=text(llama.token_eos()),
+        bos_token=text(llama.token_bos()), stop_token_ids=[llama.token_eos()],
+    )
+
+
+def _prompt_tokens(llama, prompt: list[dict]) -> list[int]:
+    """The tokens ``create_chat_completion`` evaluates for ``prompt``: the GGUF's chat template,
+    tokenized as llama-cpp-python's chat handler does."""
+    result = _formatter(llama)(messages=prompt)
+    return llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
 
 
 def _perf_reset(llama) -> None:
