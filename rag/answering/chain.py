@@ -510,7 +510,8 @@ class AnswerChain:
         jieba's part-of-speech tagger (the questions' constraints) is loaded here too.
 
         With ``passages``, also save the KV state of the prompt's start with each chunk of the
-        store as passage [1] (``rag.models.prefixes``; answers unchanged, their prefill shorter),
+        store as passage [1] (``rag.models.prefixes``: the same answers, up to the order llama.cpp
+        adds up in, with a shorter prefill),
         until ``RAG_PREFIX_CACHE_MB`` is full; ``progress(done, total)`` is called after
         each chunk. Returns the number of states saved."""
         from rag.models.local import LocalLlamaChat
