@@ -103,8 +103,7 @@ class LocalLlamaChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         llama = _load_llama(self.model_path, self.n_ctx, self.n_threads)
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        prompt = [{"role": roles[m.type], "content": m.text} for m in messages]
+        prompt = _chat(messages)
         with _LLAMA_LOCK:
             self._restore(llama, prompt)
             _perf_reset(llama)
@@ -145,8 +144,7 @@ class LocalLlamaChat(BaseChatModel):
         llama = _load_llama(self.model_path, self.n_ctx, self.n_threads)
         if states is None or _formatter(llama) is None:
             return "off"
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        tokens = _prompt_tokens(llama, [{"role": roles[m.type], "content": m.text} for m in messages])
+        tokens = _prompt_tokens(llama, _chat(messages))
         if states.has(tokens):
             return "known"
         with _LLAMA_LOCK:
@@ -218,6 +216,12 @@ def _formatter(llama):
         template=llama.metadata["tokenizer.chat_template"], eos_token=text(llama.token_eos()),
         bos_token=text(llama.token_bos()), stop_token_ids=[llama.token_eos()],
     )
+
+
+def _chat(messages: list[BaseMessage]) -> list[dict]:
+    """LangChain messages as llama-cpp-python's chat messages."""
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    return [{"role": roles[m.type], "content": m.text} for m in messages]
 
 
 def _prompt_tokens(llama, prompt: list[dict]) -> list[int]:
