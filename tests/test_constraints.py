@@ -43,6 +43,16 @@ def test_a_year_a_sentence_compares_against_is_not_the_year_it_is_about():
     assert constraints.years(sentence) == {"2023"} and constraints.years(sentence, baselines=False) == set()
 
 
+def test_an_amount_or_a_head_count_is_not_a_year():
+    assert constraints.years("8万亩可为农民增收约2080万元。") == set()
+    assert constraints.years("2000多名志愿者和2000人参赛,编号12024。") == set()
+    assert constraints.years("2024青川马拉松于2019年6月开工,计划到2030年完工。") == {"2024", "2019", "2030"}
+    # a sentence whose amount looked like a year is about its document's year
+    document = "2024年计划推广面积扩大到8万亩。8万亩可为农民增收约2080万元。"
+    asked = constraints.of_question("2024年“海稻16”能为农民增收多少?")
+    assert constraints.uncovered(asked, "增收约2080万元", "8万亩可为农民增收约2080万元。", document, document) is None
+
+
 def test_a_comparisons_baseline_year_is_not_a_year_the_chunk_is_about():
     chunk = "3月24日,2024云港半程马拉松鸣枪开跑,参赛人数比2023年增加了2.4万人。女子半程冠军由方敏获得,成绩为1小时10分33秒。"
     sentence = "女子半程冠军由方敏获得,成绩为1小时10分33秒。"

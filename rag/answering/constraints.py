@@ -70,7 +70,11 @@ MEASURES: dict[str, tuple[str, ...]] = {
 _DIFFERENCE_STATED_RE = re.compile(r"比.{0,30}(多|少|高|低|增|减|快|慢)|相差|差距|差额|少于|多于|低于|高于|不足|超出|超过|缩短|延长|提前|推迟")
 # kinds that change what a number means when the question does not ask for them
 _QUALIFYING = ("daily", "per_person")
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?|([〇零一二三四五六七八九]{4})\s*年")
+# a year is 2022年 or a bare 2022, not a part of a longer number or an amount (2080万元, 2000多名, 2000人)
+_NOT_AFTER_YEAR = "|".join(u for u in answerability.UNITS_PATTERN.split("|") if u != "年")
+_YEAR_RE = re.compile(
+    rf"(?<![\d.])((?:19|20)\d{{2}})(?![\d.]|\s*(?:万|亿|千|百|多|余|个|{_NOT_AFTER_YEAR}))\s*年?|([〇零一二三四五六七八九]{{4}})\s*年"
+)
 _BASELINE_RE = re.compile(r"(比|较|相比|与|同比)\s*$")  # before a year: a comparison's baseline
 _DATE_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 @dataclass
