@@ -453,3 +453,31 @@ def test_a_computed_figure_is_refused_when_an_operand_is_another_years(settings,
     assert wrong.refused and "2024" in wrong.refusal_reason  # 12万 − 8.1万: next year's target
     right = chain_with(settings, lambda m: "远山汽车2023年全年交付量比目标少了0.9万辆。")[0].invoke(question)
     assert not right.refused and "9万辆 − 8.1万辆 = 0.9万辆" in right.text
+
+
+def test_a_part_of_the_question_the_answer_left_out_is_asked_on_its_own(article_settings):
+    question = "化辛小区是哪两个村的回迁安置小区?阳光佳和小区的社区党支部书记是谁?"
+
+    def reply(msgs):
+        asked = msgs[-1].content.rsplit("问题:", 1)[1]
+        if asked.startswith("化辛小区"):  # the whole question: a small model answers its first part only
+            return f"化辛小区是化营、辛庄两个村的回迁安置小区[{number_of(msgs, FACT)}]。"
+        return f"阳光佳和小区的社区党支部书记是马书丽[{number_of(msgs, '马书丽')}]。"
+
+    chain, fake = chain_with(article_settings, reply)
+    answer = chain.invoke(question)
+    assert len(fake.calls) == 2 and answer.timings["part_calls"] == 1
+    assert fake.calls[1][-1].content.rsplit("问题:", 1)[1] == "阳光佳和小区的社区党支部书记是谁"
+    assert "化营、辛庄" in answer.text and "马书丽" in answer.text and len(answer.citations) == 2
+    assert_quotes_are_document_text(article_settings, answer)
+
+
+def test_an_answer_touching_every_part_is_not_asked_again(article_settings):
+    chain, fake = chain_with(
+        article_settings,
+        lambda msgs: f"化辛小区是化营、辛庄两个村的回迁安置小区[{number_of(msgs, FACT)}]。"
+        f"阳光佳和小区的社区党支部书记是马书丽[{number_of(msgs, '马书丽')}]。",
+    )
+    answer = chain.invoke("化辛小区是哪两个村的回迁安置小区?阳光佳和小区的社区党支部书记是谁?")
+    assert len(fake.calls) == 1 and "part_calls" not in answer.timings
+    assert "马书丽" in answer.text

@@ -221,3 +221,29 @@ def test_a_change_without_its_own_subject_is_the_change_of_what_the_clause_befor
     # a measure the chunk never states (营收 for its 营业收入) is a paraphrase, not another measure
     revenue = constraints.of_question("星衡科技2024年营收同比增长了多少？")
     assert constraints.uncovered(revenue, "星衡科技2024年营收同比增长18.2%。", sentence, chunk) is None
+
+
+def test_a_part_of_a_question_pointing_back_reads_on_its_own():
+    assert constraints.parts("星衡科技的董事长是谁？该公司有多少名研发人员？") == ["星衡科技的董事长是谁", "该公司有多少名研发人员"]
+    first = "2023年江临国际机场单日旅客吞吐量最高出现在哪一天"
+    assert constraints.standalone("截至2023年底共有多少家航空公司在该机场运营", first) == "截至2023年底共有多少家航空公司在江临国际机场运营"
+    # no name with that head before it: the first name it gives
+    assert constraints.standalone("该公司有多少名研发人员", "星衡科技的董事长是谁").startswith("星衡")
+    assert constraints.standalone("他说了什么", "星衡科技的董事长是谁") == "他说了什么"
+
+
+def test_one_particular_day_is_not_a_figure_per_day():
+    assert constraints.measures("单日旅客吞吐量最高出现在哪一天?") == {"daily"}  # 单日 is
+    assert constraints.measures("两个村的党支部书记是在哪一天凌晨接到指令的?") == set()
+    document = "2023年江临国际机场共完成旅客吞吐量3215万人次。2023年，机场日均起降航班约690架次。单日旅客吞吐量最高出现在10月2日，达到11.6万人次。"
+    # a daily figure does not answer a question that asks for none ...
+    asked = constraints.of_question("2023年江临国际机场起降航班多少架次?")
+    assert "daily" in constraints.uncovered(asked, "2023年江临国际机场起降航班约690架次", "2023年，机场日均起降航班约690架次。", document, document)
+    # ... but per day qualifies a quantity: a date from such a sentence is none
+    asked = constraints.of_question("2023年江临国际机场旅客吞吐量最高出现在几月几日?")
+    sentence = "单日旅客吞吐量最高出现在10月2日，达到11.6万人次。"
+    assert constraints.uncovered(asked, "2023年江临国际机场旅客吞吐量最高出现在10月2日", sentence, document, document) is None
+    # and a question about one particular day is answered by that day's figure
+    asked = constraints.of_question("2023年江临国际机场旅客最多的是哪一天?当天有多少人次?")
+    sentence = "单日旅客吞吐量最高出现在10月2日，达到11.6万人次。"
+    assert constraints.uncovered(asked, "旅客最多的是10月2日，当天有11.6万人次", sentence, document, document) is None

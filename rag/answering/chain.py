@@ -36,7 +36,7 @@ import prompts
 from rag.answering import answerability, constraints, excerpts, pinyin_names, translation
 from rag.answering.answer import Answer, Turn
 from rag.answering.arithmetic import asks_calculation
-from rag.answering.citations import CheckedSentence, Checker, Source, looks_injected
+from rag.answering.citations import CheckedSentence, Checker, Source, key_terms, looks_injected
 from rag.answering.claims import SCHEMA, ClaimChecker, ClaimStream
 from rag.answering.events import (
     Done,
@@ -75,6 +75,7 @@ REFUSAL_RE = re.compile(
     re.I,
 )
 ENTITY_MAX_SHARE = 0.2  # names in more of the chunks than this are the page's setting, not a subject
+REPEAT_SHARE = 0.75  # share of a sentence's words already in the answer that makes a part's answer a repeat
 
 
 # Words by which a question points back at the conversation (pronouns, demonstratives, "and ...?"
@@ -315,10 +316,11 @@ class AnswerChain:
         passages = [{"n": src.n, "section": label(src), "text": e.text} for src, e in zip(kept, chosen)]
         return kept, passages
 
-    def _draft(self, run: _Run, passages: list[dict]) -> Generator[Event, None, str]:
-        """Ask the model; yields its pieces as ``Draft`` events and returns the whole reply."""
+    def _draft(self, run: _Run, passages: list[dict], question: str | None = None) -> Generator[Event, None, str]:
+        """Ask the model (``question``: instead of the run's); yields its pieces as ``Draft`` events
+        and returns the whole reply."""
         lang = "zh" if run.translated else run.lang  # answer in the sources' language, translate after
-        question = f"{run.asked}(请用中文回答)" if run.translated else run.query
+        question = question or (f"{run.asked}(请用中文回答)" if run.translated else run.query)
         messages = [
             SystemMessage(prompts.render(f"answer_system_{lang}")),
             HumanMessage(prompts.render(
@@ -395,7 +397,34 @@ class AnswerChain:
             run.timings["retries"] = 1
             prose = _Prose(self, run, checker, sources)
             yield from prose.feed(self._draft(run, passages[:1]))
+        for part, before in self._left_out(run, prose):
+            # a small model answers the first of several questions and stops: each part its answer
+            # left out is asked on its own, checked like any answer, and its sentences join the answer
+            yield Retry(f"asking for a part of the question the answer left out: {part}")
+            run.timings["part_calls"] = run.timings.get("part_calls", 0) + 1
+            extra = _Prose(self, run, checker, sources)
+            yield from extra.feed(self._draft(run, passages, question=constraints.standalone(part, before)))
+            if not extra.refused:
+                prose.checked += [c for c in extra.checked if c.status != "dropped" and not _repeats(c.text, prose.checked)]
+                prose.raw += "\n" + extra.raw
         yield from prose.conclude()
+
+    @staticmethod
+    def _left_out(run: _Run, prose: _Prose) -> list[tuple[str, str]]:
+        """The parts of a question of several (？；) that the checked answer does not touch: none of
+        the words that part has and the others lack is in a sentence kept; each with the parts
+        before it. Chinese questions only; a refusal stays one."""
+        parts = constraints.parts(run.query)
+        kept = "".join(c.text for c in prose.checked if c.status != "dropped")
+        if prose.refused or run.translated or len(parts) < 2 or not kept:
+            return []
+        out = []
+        for i, part in enumerate(parts):
+            others = "".join(p for k, p in enumerate(parts) if k != i)
+            own = [t for t in key_terms(part) if t not in others]
+            if own and not any(t in kept for t in own):
+                out.append((part, "".join(parts[:i])))
+        return out
 
     # -- structured answers (answer_mode="claims") --------------------------------------------
     def _claims(self, run: _Run, sources: list[Source], passages: list[dict], checker: Checker) -> Iterator[Event]:
@@ -547,6 +576,16 @@ class AnswerChain:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
+
+
+def _repeats(sentence: str, checked: list[CheckedSentence]) -> bool:
+    """Does a sentence only say again what the kept sentences say: a figure they state already, or,
+    stating none, ``REPEAT_SHARE`` of its words?"""
+    kept = "".join(c.text for c in checked if c.status != "dropped")
+    if numbers(sentence):
+        return numbers(sentence) <= numbers(kept)
+    terms = key_terms(sentence)
+    return bool(terms) and sum(t in kept for t in terms) >= REPEAT_SHARE * len(terms)
 
 
 def _calculates(run: _Run) -> bool:

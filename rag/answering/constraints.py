@@ -77,6 +77,7 @@ _YEAR_RE = re.compile(
 )
 _BASELINE_RE = re.compile(r"(比|较|相比|与|同比)\s*$")  # before a year: a comparison's baseline
 _DATE_RE = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_DATE_OR_TIME_RE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(\s*\d{1,2}\s*[日号])?|\d{1,2}\s*[时点](\s*\d{1,2}\s*分)?")
 @dataclass
 class Asked:
     years: set[str] = field(default_factory=set)
@@ -108,8 +109,9 @@ def dates(text: str) -> set[str]:
 _SHARE_RE = re.compile(r"占[^，。；,;]{0,20}?(\d+(\.\d+)?\s*%|百分之|[一二三四五六七八九]成)")
 
 
-# 一天 after an ordinal or a pointing word is one particular day (开诊第一天, 同一天), not "per day"
-_ONE_DAY_RE = re.compile(r"(第|同|当|这|那)一天")
+# 一天 after an ordinal, a pointing or a question word is one particular day (开诊第一天, 同一天, 哪一天), not "per day"
+_ONE_DAY_RE = re.compile(r"(第|同|当|这|那|哪)一天")
+_PARTICULAR_DAY_RE = re.compile(r"(第|同|当|这|那|哪)一?天|当日|哪日")
 
 
 def measures(text: str) -> set[str]:
@@ -189,12 +191,12 @@ def of_question(
     if not is_cjk(question):
         return Asked(question=question, years=years(question))
     # a question of several parts ("…是谁?…有多少?") is answered part by part
-    parts = _parts(question)
+    asked = parts(question)
     return Asked(
         years=years(question),
         dates=dates(question),
         names=[n for n in names(question) if not common(n)],
-        parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in parts],
+        parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in asked],
         measures=measures(question),
         question=question,
     )
@@ -305,8 +307,13 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         "growth" in measures(clause) or _DIFFERENCE_STATED_RE.search(clause)
     ):
         return "the question asks for a difference; the source states the figure as none"
+    # per day or per person qualifies a quantity; a date or a time the claim gives (10月2日) is none
+    quantity = _claimed(_DATE_OR_TIME_RE.sub("", claim), asked.question)
+    # and a question about one particular day (哪一天, 当天) is answered by that day's figure (单日最高)
     for kind in _QUALIFYING:
-        if kind in measures(clause) and kind not in asked.measures:
+        if kind == "daily" and _PARTICULAR_DAY_RE.search(asked.question):
+            continue
+        if quantity and kind in measures(clause) and kind not in asked.measures:
             return f"the source gives a {kind.replace('_', ' ')} figure, which the question does not ask for"
     return quantity_clash(asked.question, claim, sentence)
 
@@ -486,9 +493,33 @@ def _another_part(question: str, clause: str) -> str | None:
     return _another_of(_sited_parts, question, clause)
 
 
-def _parts(question: str) -> list[str]:
+def parts(question: str) -> list[str]:
     """The questions a question asks (？ and ； end one): "多少个…？另外…有几个？" asks two."""
     return [p for p in re.split(r"[?？;；]", question) if p.strip()] or [question]
+
+
+_POINTED_RE = re.compile(rf"(该|这座|这家|这所|这个|此)({'|'.join(sorted(NAME_HEADS, key=len, reverse=True))})")
+
+
+def standalone(part: str, before: str) -> str:
+    """A part of a question readable without the parts ``before`` it: 该机场 / 这家公司 (a pointing
+    word and a generic head) become the name ``before`` gives that head (江临国际机场), or, when it
+    names none with that head, the first name it gives (星衡科技 for 该公司)."""
+
+    def named(m: re.Match) -> str:
+        head = m.group(2)
+        words = _tagged(before)
+        for i in range(len(words) - 1, -1, -1):
+            if words[i].word.endswith(head):
+                k = i
+                while k > 0 and i - k < 3 and words[k - 1].flag.startswith("n") and not words[k - 1].word.endswith(head):
+                    k -= 1
+                if k < i or len(words[i].word) > len(head):
+                    return "".join(w.word for w in words[k : i + 1])
+        found = names(before)
+        return found[0] if found else m.group(0)
+
+    return _POINTED_RE.sub(named, part)
 
 
 def _named_elsewhere(asked: Asked, paragraph: str, title: str, document: str) -> str | None:
@@ -500,7 +531,7 @@ def _named_elsewhere(asked: Asked, paragraph: str, title: str, document: str) ->
     part the question names right after a name (海州港银滩港区) needs not repeat the larger one. A
     translated question's names are the model's wording (``translated``) and are not judged."""
     whys = []
-    for part in _parts(asked.question):
+    for part in parts(asked.question):
         own = [n for n in names(part) if n in asked.names and not _part_named(n, part, paragraph)]
         away = [n for n in own if n in document and n not in title and n not in paragraph]
         if not away:
@@ -603,7 +634,7 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
 def quantity_clash(question: str, claim: str, sentence: str) -> str | None:
     """The claim gives a quantity of another kind than the question asks (``answerability``);
     people-times answer a head-count question only where the sentence gives no head count."""
-    whys = [answerability.quantity_mismatch(p, claim) for p in _parts(question)]
+    whys = [answerability.quantity_mismatch(p, claim) for p in parts(question)]
     if any(why is None for why in whys):  # a question of several parts: the claim may answer any one
         return None
     why = whys[0]
