@@ -29,6 +29,16 @@ def test_quantity_mismatch_only_for_known_kinds():
     assert asked_groups("示范种植了多少亩?") == {"area"} and stated_groups("种植了120亩") == {"area"}
 
 
+def test_a_noun_naming_an_amount_of_money_asks_for_money():
+    assert asked_groups("该设备的销售收入是多少?") == {"money"}
+    assert asked_groups("县里为收购安排了多少资金?") == {"money"}
+    assert quantity_mismatch("该设备的销售收入是多少?", "该设备出货4.8万台[1]。")
+    assert quantity_mismatch("该设备的销售收入是多少?", "销售收入为9.6亿元[1]。") is None
+    # a share or a change of a money measure is not asked for in 元
+    assert asked_groups("研发投入占营业收入的比例是多少?") == {"share"}
+    assert asked_groups("营业收入增长了多少?") is None
+
+
 def test_asked_role_is_the_noun_before_the_question_word():
     assert asked_role("退役军人志愿先锋队的队长是谁?") == "队长"
     assert asked_role("两个村的党支部书记分别是谁?") == "书记"

@@ -61,6 +61,9 @@ def unit_group(unit: str) -> str | None:
 def same_kind(a: str, b: str) -> bool:
     return a == b or (unit_group(a) is not None and unit_group(a) == unit_group(b))
 _NUM = NUMBER_PATTERN
+# nouns that name an amount of money: what they measure is counted in 元
+MONEY_NOUNS = ("收入", "营收", "利润", "产值", "销售额", "营业额", "成交额", "交易额", "金额", "投资", "资金", "经费",
+               "费用", "成本", "税收", "工资", "收益", "补贴", "奖金", "票价", "售价", "价格")
 
 # 多少辆 / 几个小时 / 多少名 (个 before a measure word is skipped: 几个小时 -> 小时)
 _ASKED_RE = re.compile(rf"(?:多少|几)(?:个(?=小时|月))?({_UNITS_RE})")
@@ -68,7 +71,11 @@ _ASKED_PHRASES = {
     "share": re.compile(r"几成|百分之几|多大比例|比例是多少|占比"),
     "age": re.compile(r"多大年纪|多大岁数|年龄"),
     "duration": re.compile(r"多久|多长时间"),
-    "money": re.compile(r"多少钱|金额"),
+    # a noun naming an amount of money asked for (销售收入是多少, 投入了多少资金) asks for money
+    "money": re.compile(
+        rf"多少钱|(?:{'|'.join(MONEY_NOUNS)})(?:的|总额)?(?:是|为|有|达到|达|约|大约|共|一共|总共|共计|合计|了)*多少"
+        rf"|多少(?:{'|'.join(MONEY_NOUNS)})|金额"
+    ),
 }
 _STATED_RE = re.compile(rf"{_NUM}\s*(?:余|多)?\s*({_UNITS_RE})")
 _PERCENT_RE = re.compile(rf"百分之{_NUM}|{_NUM}\s*[%％]")
