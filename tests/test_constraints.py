@@ -247,3 +247,14 @@ def test_one_particular_day_is_not_a_figure_per_day():
     asked = constraints.of_question("2023年江临国际机场旅客最多的是哪一天?当天有多少人次?")
     sentence = "单日旅客吞吐量最高出现在10月2日，达到11.6万人次。"
     assert constraints.uncovered(asked, "旅客最多的是10月2日，当天有11.6万人次", sentence, document, document) is None
+
+
+def test_a_plan_a_figure_is_computed_from_does_not_make_the_question_ask_for_a_plan():
+    document = "2024年计划推广面积扩大到8万亩。按每亩增收约260元计算，8万亩可为农民增收约2080万元。"
+    sentence = "按每亩增收约260元计算，8万亩可为农民增收约2080万元。"
+    basis = constraints.of_question("按照2024年推广8万亩的计划测算，能为农民带来多少增收?")
+    assert constraints.uncovered(basis, "8万亩可为农民增收约2080万元", sentence, document, document) is None
+    # asked for a plan itself, a sentence stating no plan or future does not answer
+    planned = constraints.of_question("按计划能为农民增收多少?")
+    stated = "农民增收约2080万元。"
+    assert "planned" in constraints.uncovered(planned, "农民增收约2080万元", stated, stated, stated)

@@ -597,7 +597,8 @@ _FUTURE_RE = re.compile(r"目标|计划|预计|预期|力争|拟|将|届时|有�
 _ACTUAL_RE = re.compile(r"实际|真正")
 
 
-_AGAINST_PLAN_RE = re.compile(r"(比|较|与|和)[^，,？?]{0,20}(目标|计划|预期)")  # "比目标少了多少": a target compared with
+# "比目标少了多少": a target compared with; "按照…的计划测算": a plan a figure is computed from
+_AGAINST_PLAN_RE = re.compile(r"(比|较|与|和)[^，,？?]{0,20}(目标|计划|预期)|按照?[^，,？?]{0,30}?(目标|计划|预期)[^，,？?]{0,4}?(测算|计算|推算|估算)")
 
 
 def _plan_clash(question: str, clause: str, sentence: str) -> str | None:
