@@ -258,3 +258,12 @@ def test_a_plan_a_figure_is_computed_from_does_not_make_the_question_ask_for_a_p
     planned = constraints.of_question("按计划能为农民增收多少?")
     stated = "农民增收约2080万元。"
     assert "planned" in constraints.uncovered(planned, "农民增收约2080万元", stated, stated, stated)
+
+
+def test_each_part_of_a_question_asks_its_own_kind_of_measure():
+    document = "2023年，机场日均起降航班约690架次。截至2023年底，共有52家航空公司在江临国际机场运营。"
+    sentence = "截至2023年底，共有52家航空公司在江临国际机场运营。"
+    both = constraints.of_question("2023年江临国际机场单日旅客吞吐量最高出现在哪一天？截至2023年底共有多少家航空公司在该机场运营？")
+    assert constraints.uncovered(both, "截至2023年底，共有52家航空公司在江临国际机场运营", sentence, document, document) is None
+    daily = constraints.of_question("2023年江临国际机场日均有多少家航空公司运营？")
+    assert "daily" in constraints.uncovered(daily, "2023年江临国际机场有52家航空公司运营", sentence, document, document)

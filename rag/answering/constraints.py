@@ -86,6 +86,7 @@ class Asked:
     parts: list[dict[str, float]] = field(default_factory=list)  # per part of the question: known term -> weight
     measures: set[str] = field(default_factory=set)
     question: str = ""
+    part_measures: list[set[str]] = field(default_factory=list)  # per part of the question: its kinds of measure
 
 
 _CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
@@ -199,6 +200,7 @@ def of_question(
         parts=[{t: w for t in key_terms(p) if (w := known(t))} for p in asked],
         measures=measures(question),
         question=question,
+        part_measures=[measures(p) for p in asked],
     )
 
 
@@ -282,9 +284,10 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:
         gone = [t for t in max(coverage, key=lambda x: x[0])[1] if t not in context]
         return f"the source is about something else (no {', '.join(gone[:3])})"
-    for kind in sorted(asked.measures - ({"growth"} if computed else set())):
-        if kind not in measures(sentence):
-            return f"the question asks for a {kind.replace('_', ' ')} figure; the source gives none"
+    # a question of several parts asks each part's kind of measure of that part's answer only
+    unmet = [sorted(kinds - ({"growth"} if computed else set()) - measures(sentence)) for kinds in asked.part_measures or [asked.measures]]
+    if all(unmet):
+        return f"the question asks for a {min(unmet, key=len)[0].replace('_', ' ')} figure; the source gives none"
     before = _paragraph_so_far(sentence, context)
 
     def another_body() -> str | None:  # whatever the claim states, it is about what its paragraph names
