@@ -249,21 +249,23 @@ def test_one_particular_day_is_not_a_figure_per_day():
     assert constraints.uncovered(asked, "旅客最多的是10月2日，当天有11.6万人次", sentence, document, document) is None
 
 
+def why(question: str, claim: str, sentence: str, document: str = "") -> str | None:
+    """Why ``sentence`` (in ``document``, its chunk too) does not answer ``question`` with ``claim``."""
+    document = document or sentence
+    return constraints.uncovered(constraints.of_question(question), claim, sentence, document, document)
+
+
 def test_a_plan_a_figure_is_computed_from_does_not_make_the_question_ask_for_a_plan():
     document = "2024年计划推广面积扩大到8万亩。按每亩增收约260元计算，8万亩可为农民增收约2080万元。"
     sentence = "按每亩增收约260元计算，8万亩可为农民增收约2080万元。"
-    basis = constraints.of_question("按照2024年推广8万亩的计划测算，能为农民带来多少增收?")
-    assert constraints.uncovered(basis, "8万亩可为农民增收约2080万元", sentence, document, document) is None
+    assert why("按照2024年推广8万亩的计划测算，能为农民带来多少增收?", "8万亩可为农民增收约2080万元", sentence, document) is None
     # asked for a plan itself, a sentence stating no plan or future does not answer
-    planned = constraints.of_question("按计划能为农民增收多少?")
-    stated = "农民增收约2080万元。"
-    assert "planned" in constraints.uncovered(planned, "农民增收约2080万元", stated, stated, stated)
+    assert "planned" in why("按计划能为农民增收多少?", "农民增收约2080万元", "农民增收约2080万元。")
 
 
 def test_each_part_of_a_question_asks_its_own_kind_of_measure():
     document = "2023年，机场日均起降航班约690架次。截至2023年底，共有52家航空公司在江临国际机场运营。"
     sentence = "截至2023年底，共有52家航空公司在江临国际机场运营。"
-    both = constraints.of_question("2023年江临国际机场单日旅客吞吐量最高出现在哪一天？截至2023年底共有多少家航空公司在该机场运营？")
-    assert constraints.uncovered(both, "截至2023年底，共有52家航空公司在江临国际机场运营", sentence, document, document) is None
-    daily = constraints.of_question("2023年江临国际机场日均有多少家航空公司运营？")
-    assert "daily" in constraints.uncovered(daily, "2023年江临国际机场有52家航空公司运营", sentence, document, document)
+    both = "2023年江临国际机场单日旅客吞吐量最高出现在哪一天？截至2023年底共有多少家航空公司在该机场运营？"
+    assert why(both, "截至2023年底，共有52家航空公司在江临国际机场运营", sentence, document) is None
+    assert "daily" in why("2023年江临国际机场日均有多少家航空公司运营？", "2023年江临国际机场有52家航空公司运营", sentence, document)
