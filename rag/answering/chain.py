@@ -17,6 +17,9 @@ translation that changes a number or loses a marker is not used. Pinyin names in
 questions ("Naizifang") are first looked up in the corpus (``pinyin_names``) and written
 next to the name, so the translation cannot garble them.
 
+A question of several parts (？；) whose checked answer leaves one out has that part asked on its
+own (its 该机场 read as the name before it) and checked the same way; its sentences join the answer.
+
 A checked answer must also address the question (``answerability``): asked for a count
 of vehicles, a number of trips is a refusal, and a name the question gives must occur
 in the cited chunks. Shortcut: the language is zh when the question is mostly CJK, else en.

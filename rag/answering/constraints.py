@@ -4,10 +4,11 @@ A sentence can be true and still answer another question: another year's figure,
 person's number, a daily figure for an annual question, a share for a growth rate. A
 question's constraints (``of_question``) must be covered (``uncovered``):
 
-* **years and dates** it names: a sentence that names years must name the asked one; one
-  that names none must stand in a chunk that does, or, in a chunk naming no year, in a document
-  that does (a figure is about the time it is given for); for a question the model translated,
-  only the years the asker wrote count (``translated``);
+* **years and dates** it names (2022年 or a bare 2022, never part of an amount: 2080万元): a
+  sentence that names years must name the asked one; one that names none must stand in a chunk
+  that does, or, in a chunk naming no year, in a document that does (a figure is about the time
+  it is given for); for a question the model translated, only the years the asker wrote count
+  (``translated``);
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
   be in the sentence's document, except names so common in the corpus that they are its
   setting (the city a whole page is about);
@@ -15,8 +16,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   in the chunk (a passage about veterans does not answer a question about students); a question
   of several parts is judged by the part the chunk covers best;
 * **the kind of measure**: a question about growth (增长/增幅/同比) needs a sentence stating a
-  change, one about a share (占比/比重/比例) a sentence stating a share; a figure stated per day
-  (日均/每天) or per person (人均) does not answer a question that asks neither;
+  change, one about a share (占比/比重/比例) a sentence stating a share (a question of several parts:
+  the kinds of the part answered); a quantity stated per day (日均/每天) or per person (人均) does not
+  answer a question that asks neither (one about a particular day, 哪一天/当天, takes that day's);
 * **a difference** asked for (比…多/少多少, 相差) is answered by a figure only where its clause
   states a change or comparison; any other figure there is one of the two compared (a sum or
   difference the sources do not state is computed, ``arithmetic``, and each figure it is computed
