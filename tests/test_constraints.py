@@ -269,3 +269,10 @@ def test_each_part_of_a_question_asks_its_own_kind_of_measure():
     both = "2023年江临国际机场单日旅客吞吐量最高出现在哪一天？截至2023年底共有多少家航空公司在该机场运营？"
     assert why(both, "截至2023年底，共有52家航空公司在江临国际机场运营", sentence, document) is None
     assert "daily" in why("2023年江临国际机场日均有多少家航空公司运营？", "2023年江临国际机场有52家航空公司运营", sentence, document)
+
+
+def test_a_figure_counted_with_ge_must_name_what_the_source_counts_with_it():
+    source = "3月20日,在廊坊开发区阳光佳和小区,社区党支部书记马书丽等19名社区工作者紧张忙碌,一刻不停。"
+    assert "社区" in constraints.unit_clash("廊坊开发区设立的党员先锋队有19个", source, "廊坊开发区设立了多少个党员先锋队?")
+    assert constraints.unit_clash("小区有19个社区工作者", source) is None
+    assert constraints.unit_clash("设立党员先锋队27个", "全区共设立党员先锋岗112个、党员先锋队27个。") is None

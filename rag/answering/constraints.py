@@ -634,6 +634,16 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
         units = [u for n, u in in_sentence if n == num]
         if units and not any(answerability.same_kind(unit, u) for u in units):
             return f"{num}{unit} in the claim is {num}{units[0]} in the source"
+    # 个 counts anything: a figure the claim counts with it (党员先锋队有19个) is the source's only where
+    # the claim names what the source counts with that figure (19名社区工作者)
+    for m in re.finditer(rf"({NUMBER_PATTERN})\s*个(?!{answerability.UNITS_PATTERN})", claim):
+        num = m.group(1)
+        counted = [sentence[c.end() :] for c in _STATED_RE.finditer(sentence) if c.group(1) == num]
+        if not counted or num in re.findall(r"\d+(?:\.\d+)?", question) or len(counted) < sentence.count(num):
+            continue
+        nouns = [key_terms(re.split(r"[，。；、,;\s]", after, maxsplit=1)[0])[:1] for after in counted]
+        if all(noun and noun[0] not in claim for noun in nouns):
+            return f"{num}个 in the claim counts {nouns[0][0]} in the source"
     return None
 
 
