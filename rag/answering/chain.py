@@ -418,7 +418,7 @@ class AnswerChain:
         the words that part has and the others lack is in a sentence kept; each with the parts
         before it. Chinese questions only; a refusal stays one."""
         parts = constraints.parts(run.query)
-        kept = "".join(c.text for c in prose.checked if c.status != "dropped")
+        kept = _kept_text(prose.checked)
         if prose.refused or run.translated or len(parts) < 2 or not kept:
             return []
         out = []
@@ -581,10 +581,15 @@ class AnswerChain:
         raise RuntimeError("the answer chain ended without an answer")  # pragma: no cover
 
 
+def _kept_text(checked: list[CheckedSentence]) -> str:
+    """What the sentences the check kept say, run together."""
+    return "".join(c.text for c in checked if c.status != "dropped")
+
+
 def _repeats(sentence: str, checked: list[CheckedSentence]) -> bool:
     """Does a sentence only say again what the kept sentences say: a figure they state already, or,
     stating none, ``REPEAT_SHARE`` of its words?"""
-    kept = "".join(c.text for c in checked if c.status != "dropped")
+    kept = _kept_text(checked)
     if numbers(sentence):
         return numbers(sentence) <= numbers(kept)
     terms = key_terms(sentence)

@@ -113,8 +113,9 @@ _SHARE_RE = re.compile(r"占[^，。；,;]{0,20}?(\d+(\.\d+)?\s*%|百分之|[一
 
 
 # 一天 after an ordinal, a pointing or a question word is one particular day (开诊第一天, 同一天, 哪一天), not "per day"
-_ONE_DAY_RE = re.compile(r"(第|同|当|这|那|哪)一天")
-_PARTICULAR_DAY_RE = re.compile(r"(第|同|当|这|那|哪)一?天|当日|哪日")
+_DAY_POINTERS = "第|同|当|这|那|哪"
+_ONE_DAY_RE = re.compile(rf"({_DAY_POINTERS})一天")
+_PARTICULAR_DAY_RE = re.compile(rf"({_DAY_POINTERS})一?天|当日|哪日")
 
 
 def measures(text: str) -> set[str]:
@@ -247,10 +248,15 @@ def translated(asked: Asked, original: str) -> Asked:
     return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question)
 
 
+def _figures(text: str) -> list[str]:
+    """The numbers written in digits in ``text``, in order ("2.8亿元" -> "2.8")."""
+    return re.findall(r"\d+(?:\.\d+)?", text)
+
+
 def _claimed(claim: str, question: str) -> list[str]:
     """The numbers (as digits) the claim states and the question does not."""
-    asked = set(re.findall(r"\d+(?:\.\d+)?", question))
-    return [n for n in re.findall(r"\d+(?:\.\d+)?", claim) if n not in asked]
+    asked = set(_figures(question))
+    return [n for n in _figures(claim) if n not in asked]
 
 
 def _clause(sentence: str, claim: str, question: str = "") -> str:
@@ -287,7 +293,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         gone = [t for t in max(coverage, key=lambda x: x[0])[1] if t not in context]
         return f"the source is about something else (no {', '.join(gone[:3])})"
     # a question of several parts asks each part's kind of measure of that part's answer only
-    unmet = [sorted(kinds - ({"growth"} if computed else set()) - measures(sentence)) for kinds in asked.part_measures or [asked.measures]]
+    stated_kinds = measures(sentence) | ({"growth"} if computed else set())
+    unmet = [sorted(kinds - stated_kinds) for kinds in asked.part_measures or [asked.measures]]
     if all(unmet):
         return f"the question asks for a {min(unmet, key=len)[0].replace('_', ' ')} figure; the source gives none"
     before = _paragraph_so_far(sentence, context)
@@ -636,10 +643,11 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
             return f"{num}{unit} in the claim is {num}{units[0]} in the source"
     # 个 counts anything: a figure the claim counts with it (党员先锋队有19个) is the source's only where
     # the claim names what the source counts with that figure (19名社区工作者)
+    asked = set(_figures(question))
     for m in re.finditer(rf"({NUMBER_PATTERN})\s*个(?!{answerability.UNITS_PATTERN})", claim):
         num = m.group(1)
         counted = [sentence[c.end() :] for c in _STATED_RE.finditer(sentence) if c.group(1) == num]
-        if not counted or num in re.findall(r"\d+(?:\.\d+)?", question) or len(counted) < sentence.count(num):
+        if not counted or num in asked or len(counted) < sentence.count(num):
             continue
         nouns = [key_terms(re.split(r"[，。；、,;\s]", after, maxsplit=1)[0])[:1] for after in counted]
         if all(noun and noun[0] not in claim for noun in nouns):
