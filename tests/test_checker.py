@@ -64,3 +64,15 @@ def test_a_source_cited_by_two_sentences_is_quoted_over_what_both_take_from_it()
     quote = result.citations[0].quote
     assert "1120万" in quote and "480万" in quote
     assert quote == sources[0].text[result.citations[0].start : result.citations[0].end]
+
+
+def test_a_year_the_answer_repeats_from_the_question_is_judged_with_the_document_not_the_chunk():
+    # the paragraph says 今年; the report's lead names 2024 (``constraints.uncovered`` judges the year)
+    sources = _sources("石门镇是全县最大的早稻产区，今年种植面积9.4万亩，总产量3.7万吨。")
+    question = "2024年云岭县石门镇的早稻总产量是多少?"
+    kept = Checker(sources, question=question, years={"2024"}).check_sentence("2024年石门镇的早稻总产量是3.7万吨。", [1])
+    assert kept.status == "kept"
+    # a year the asker did not name is a claim the chunk must hold
+    assert Checker(sources, question=question).check_sentence("2024年石门镇的早稻总产量是3.7万吨。", [1]).status == "dropped"
+    assert Checker(sources, question=question, years={"2024"}).check_sentence(
+        "2023年石门镇的早稻总产量是3.7万吨。", [1]).status == "dropped"

@@ -145,6 +145,9 @@ def test_roles_match_their_abbreviations():
     assert role_in("村支书", "乃自房村党支部书记王殿福")
     assert role_in("队长", "志愿先锋队队长朱建高")
     assert not role_in("队长", "志愿者朱建高")
+    # 副 names the deputy, another role
+    assert not role_in("总经理", "集团副总经理蒋雨桐介绍")
+    assert role_in("副总经理", "集团副总经理蒋雨桐介绍") and role_in("总经理", "集团总经理蒋雨桐介绍")
 
 
 def test_a_claim_quoting_the_wrong_sentence_rests_on_the_sentence_that_backs_it(news):

@@ -276,3 +276,29 @@ def test_a_figure_counted_with_ge_must_name_what_the_source_counts_with_it():
     assert "社区" in constraints.unit_clash("廊坊开发区设立的党员先锋队有19个", source, "廊坊开发区设立了多少个党员先锋队?")
     assert constraints.unit_clash("小区有19个社区工作者", source) is None
     assert constraints.unit_clash("设立党员先锋队27个", "全区共设立党员先锋岗112个、党员先锋队27个。") is None
+
+
+def test_rates_are_shares_and_each_person_is_per_person():
+    assert "share" in constraints.measures("秋粮机收率达到93.5%。")
+    assert "share" in constraints.measures("全省星级酒店平均入住率为78.6%。")
+    assert "share" not in constraints.measures("营业收入增长率为12%。")
+    assert "per_person" in constraints.measures("国庆假期来省里游玩的游客，平均每人花了多少钱?")
+
+
+def test_this_year_in_a_question_is_the_reports_year():
+    document = "栖梧大学今年计划招收本科生7420人\n\n6月26日，栖梧大学发布2024年本科招生计划。\n\n东麓校区于2021年启用，当年招收本科生1500人。"
+    assert constraints.report_year(document) == {"2024"}
+    asked = constraints.of_question("栖梧大学东麓校区今年打算招多少名本科生?")
+    why = constraints.uncovered(asked, "1500名", "东麓校区于2021年启用，当年招收本科生1500人。", "东麓校区", document)
+    assert "this year (2024)" in why
+    plan = "今年该校计划招收本科生7420人，其中东麓校区2240人。"
+    assert constraints.uncovered(asked, "2240名", plan, "栖梧大学今年计划招收本科生7420人\n" + plan, document + "\n\n" + plan) is None
+
+
+def test_a_place_named_without_its_generic_word_has_the_level_the_documents_give_it():
+    assert constraints.places("禾阳市国庆假期接待了多少游客?") == [("禾阳市", "禾阳", 2)]
+    document = "分城市看，宁渚市接待游客635万人次。全省星级酒店平均入住率为78.6%。"
+    assert constraints.places("宁渚国庆假期的酒店入住率是多少?", document) == [("宁渚", "宁渚", 2)]
+    asked = constraints.of_question("宁渚国庆假期的星级酒店平均入住率是多少?")
+    why = constraints.uncovered(asked, "78.6%", "全省星级酒店平均入住率为78.6%。", document, document)
+    assert "全省" in why

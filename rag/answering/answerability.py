@@ -221,8 +221,8 @@ def missing_entities(entities: list[str], cited_text: str) -> list[str]:
 def role_in(role: str, text: str) -> bool:
     """Does ``text`` name ``role``, in full or abbreviated? A Chinese abbreviation keeps characters
     of the full title in order (村支书 for 村党支部书记), so the role's characters standing in order
-    within a short stretch of the text count."""
-    if role in text:
-        return True
-    pattern = ".{0,3}".join(map(re.escape, role))
+    within a short stretch of the text count. 副 before a role names the deputy, another role
+    (副总经理 is not 总经理)."""
+    deputy = "" if role.startswith("副") else "(?<!副)"
+    pattern = deputy + ".{0,3}".join(map(re.escape, role))
     return bool(re.search(pattern, text))

@@ -179,11 +179,15 @@ class Checker:
 
     def __init__(
         self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = (),
-        names: list[str] = (),
+        names: list[str] = (), years: set[str] = frozenset(),
     ):
         """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
         a word any of them holds is one the sources could vouch for (see ``_required_terms``).
-        ``names``: the places, people and organisations the question names (``constraints.names``)."""
+        ``names``: the places, people and organisations the question names (``constraints.names``).
+        ``years``: the years the asker named (``constraints.years``); an answer repeating one need
+        not find it in the chunk -- a paragraph saying 今年 or nothing is about its report's year,
+        and whether a source is about the asked year is judged with its document
+        (``constraints.uncovered``)."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
@@ -192,6 +196,7 @@ class Checker:
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
         self.names = list(names)
+        self.years = set(years)
 
     @staticmethod
     def usable_text(source: Source, breaks: bool = False) -> str:
@@ -217,7 +222,7 @@ class Checker:
         if not ns:
             return 0.0
         text = "".join(self.usable[n] for n in ns)
-        if not numbers(sentence) <= numbers(text, chinese=True):
+        if not numbers(sentence) - self.years <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
             required = self._required_terms(sentence)

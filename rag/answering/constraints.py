@@ -66,7 +66,7 @@ MEASURES: dict[str, tuple[str, ...]] = {
                "增收", "增产", "减产", "减收", "下滑"),
     "share": ("占比", "比重", "份额", "比例", "占全", "占总"),
     "daily": ("日均", "每天", "每日", "单日", "一天"),
-    "per_person": ("人均",),
+    "per_person": ("人均", "每人"),
 }
 # a clause stating a difference: "比2023年的6500人增加350人", "略低于17万辆的目标", "缩短了1分15秒"
 _DIFFERENCE_STATED_RE = re.compile(r"比.{0,30}(多|少|高|低|增|减|快|慢)|相差|差距|差额|少于|多于|低于|高于|不足|超出|超过|缩短|延长|提前|推迟")
@@ -104,6 +104,18 @@ def years(text: str, baselines: bool = True) -> set[str]:
     return out
 
 
+def report_year(document: str) -> set[str]:
+    """The year a report speaks of as 今年: the one its title names, else the first its lead
+    paragraph names that is no comparison's baseline ("2024年粟岭县秋粮…比2023年的46.9万吨")."""
+    title, _, body = document.strip().partition("\n")
+    lead = next((p for p in body.split("\n") if p.strip()), "")
+    for text in (title, lead):
+        for m in _YEAR_RE.finditer(text):
+            if not _BASELINE_RE.search(text[max(0, m.start() - 3) : m.start()]):
+                return years(m.group(0))
+    return set()
+
+
 def dates(text: str) -> set[str]:
     return {f"{int(m.group(1))}月{int(m.group(2))}日" for m in _DATE_RE.finditer(text)}
 
@@ -118,10 +130,14 @@ _ONE_DAY_RE = re.compile(rf"({_DAY_POINTERS})一天")
 _PARTICULAR_DAY_RE = re.compile(rf"({_DAY_POINTERS})一?天|当日|哪日")
 
 
+# a rate (…率) given as a percentage is a share of a whole (机收率达到93.5%, 入住率为78.6%); a growth rate is a change
+_RATE_RE = re.compile(r"(?<!增长)(?<!增速)率\s*(?:为|是|达到|达|约|超过|提高到|提升至|升至)?\s*(\d+(\.\d+)?\s*%|百分之)")
+
+
 def measures(text: str) -> set[str]:
     text = _ONE_DAY_RE.sub("", text)
     found = {kind for kind, words in MEASURES.items() if any(w in text for w in words)}
-    return found | ({"share"} if _SHARE_RE.search(text) else set())
+    return found | ({"share"} if _SHARE_RE.search(text) or _RATE_RE.search(text) else set())
 
 
 # Chinese names of places and organisations are a specific part before a generic head (专名 + 通名):
@@ -232,7 +248,7 @@ def operand_clash(asked: Asked, sentence: str, context: str, document: str = "",
     if missing:
         return f"a figure it computes with is from a source that does not mention {', '.join(missing)}"
     clause = next((c for c in re.split(r"[,，;；]", sentence) if figure and figure in c), sentence)
-    why = _scope_clash(asked.question, clause, sentence, _paragraph_so_far(sentence, context))
+    why = _scope_clash(asked.question, clause, sentence, _paragraph_so_far(sentence, context), document)
     if why:
         return f"a figure it computes with: {why}"
     if asked.years:
@@ -284,6 +300,11 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
             if (stated and value not in stated) or (not stated and value not in around):
                 where = f"the source speaks of {', '.join(sorted(stated))}" if stated else "the source does not say"
                 return f"the question asks about {label} {value}; {where}"
+    # 今年 in a question is its report's year: a sentence naming only other years (2021年启用，当年…) is about them
+    if not asked.years and "今年" in asked.question:
+        stated, now = years(sentence, baselines=False), report_year(document)
+        if stated and now and not stated & now:
+            return f"the question asks about this year ({', '.join(sorted(now))}); the source speaks of {', '.join(sorted(stated))}"
     missing = [n for n in asked.names if n not in context and n not in document]
     if missing:
         return f"the source does not mention {', '.join(missing)}"
@@ -308,7 +329,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         return another_body() or quantity_clash(asked.question, claim, sentence)
     # the claim states a figure: judged on the clause stating it; per day or per person only when asked
     clause = _clause(sentence, claim, asked.question)
-    why = (_scope_clash(asked.question, clause, sentence, before) or _another_part(asked.question, clause)
+    why = (_scope_clash(asked.question, clause, sentence, before, document) or _another_part(asked.question, clause)
            or _another_place(asked.question, claim, sentence)
            or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
            or _substituted(asked.question, claim, sentence, context + document)
@@ -377,21 +398,26 @@ _LEVEL = {"省": 1, "市": 2, "区": 3, "县": 3, "旗": 3, "镇": 4, "乡": 4, 
 _WHOLE_RE = re.compile(r"全(省|市|区|县|旗|镇|乡|村)")
 
 
-def places(question: str) -> list[tuple[str, str, int | None]]:
+def places(question: str, document: str = "") -> list[tuple[str, str, int | None]]:
     """The places ``question`` names, in order: (as written, its specific part, its level), e.g.
     "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
-    jieba tags ns, with the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution
-    is a place a figure is given for too) when there is one."""
+    jieba tags ns, or a name (nz, nt) followed by a place's generic word (禾阳 + 市: 专名 + 通名), with
+    the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution is a place a
+    figure is given for too) when there is one. A place the question names without its generic
+    word (宁渚) has the level ``document`` gives it (宁渚市)."""
     words = _tagged(question)
     out, used = [], set()
     for i, w in enumerate(words):
-        if w.flag != "ns" or len(w.word) < 2 or i in used:
-            continue
         after = words[i + 1].word if i + 1 < len(words) else ""
+        named = w.flag == "ns" or (w.flag in NAME_TAGS and after in _PLACE_HEADS)
+        if not named or len(w.word) < 2 or i in used:
+            continue
         head = after if after in _PLACE_HEADS or (after.endswith(NAME_HEADS) and words[i + 1].flag.startswith("n")) else ""
         used.add(i + 1 if head else i)
         name = w.word + head
         level = next((lv for suffix, lv in _LEVEL.items() if name.endswith(suffix)), None)
+        if level is None and not head and document:
+            level = next((lv for suffix, lv in _LEVEL.items() if w.word + suffix in document), None)
         out.append((name, w.word, level))
     return out
 
@@ -414,12 +440,13 @@ def _paragraph(sentence: str, context: str) -> str:
     return context[context.rfind("\n", 0, at) + 1 : end if end >= 0 else len(context)]
 
 
-def _scope_clash(question: str, clause: str, sentence: str, before: str = "") -> str | None:
+def _scope_clash(question: str, clause: str, sentence: str, before: str = "", document: str = "") -> str | None:
     """Is the figure given for a larger place than the one asked about? A clause about 全市 (the
     whole city) that does not name the asked district gives the city's figure; a sentence whose
     paragraph (``before``: the paragraph up to it) names 海州港 but never its 金沙湾港区, named right
-    after it in the question, gives the port's figure."""
-    asked = places(question)
+    after it in the question, gives the port's figure. ``document``: where a place named without
+    its generic word finds its level (``places``)."""
+    asked = places(question, document)
     whole = _WHOLE_RE.search(clause)
     for k, (name, specific, level) in enumerate(asked):
         if whole and level is not None and level > _LEVEL[whole.group(1)] and specific not in sentence:
