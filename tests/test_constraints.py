@@ -302,3 +302,19 @@ def test_a_place_named_without_its_generic_word_has_the_level_the_documents_give
     asked = constraints.of_question("宁渚国庆假期的星级酒店平均入住率是多少?")
     why = constraints.uncovered(asked, "78.6%", "全省星级酒店平均入住率为78.6%。", document, document)
     assert "全省" in why
+
+
+def test_a_figure_is_the_amount_of_what_its_document_names():
+    known = lambda word: 1.0  # noqa: E731 -- every word is one the corpus uses
+    asked = constraints.of_question("远航汽车2024年上半年的营业收入是多少?", known=known)
+    assert asked.measured == "营业收入"
+    document = "远航汽车上半年交付9.4万辆\n\n2024年上半年累计交付新能源汽车9.4万辆。上半年远航汽车研发投入达到21.5亿元，同比增长35%。"
+    why = constraints.uncovered(asked, "21.5亿元", "上半年远航汽车研发投入达到21.5亿元，同比增长35%。", document, document)
+    assert "never names 营业收入" in why
+    # a paraphrase the corpus never uses is not looked for; kinds of measure are judged as kinds
+    assert constraints.of_question("酒店的住满程度是多少?", known=lambda w: None).measured == ""
+    assert constraints.of_question("书展销售额的涨幅是多少?", known=known).measured == ""
+
+
+def test_a_score_or_a_minute_is_no_count_of_people():
+    assert constraints.unit_clash("录取分数线是60分", "其中人工智能专业计划招生120人、智慧农业专业60人。")

@@ -38,7 +38,7 @@ UNIT_GROUPS: dict[str, tuple[str, ...]] = {
     "teams": ("支", "队"),
     "households": ("户",),
     "money": ("元", "万元", "亿元", "千元"),
-    "duration": ("天", "日", "小时", "个小时", "分钟", "周", "个月", "年"),
+    "duration": ("天", "日", "小时", "个小时", "分钟", "分", "秒", "周", "个月", "年"),  # 分: a minute (1小时30分) or, as a score, no count either
     "distance": ("公里", "千米", "米"),
     "share": ("%", "％", "成", "百分之"),
     "age": ("岁",),

@@ -63,7 +63,7 @@ SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of i
 NAME_TAGS = ("nr", "ns", "nt", "nz")
 MEASURES: dict[str, tuple[str, ...]] = {
     "growth": ("增长", "增幅", "同比", "增加", "上涨", "提高", "上升", "下降", "减少", "增速", "翻番", "增至", "提升", "升至", "降至", "涨至",
-               "增收", "增产", "减产", "减收", "下滑"),
+               "增收", "增产", "减产", "减收", "下滑", "涨幅", "降幅"),
     "share": ("占比", "比重", "份额", "比例", "占全", "占总"),
     "daily": ("日均", "每天", "每日", "单日", "一天"),
     "per_person": ("人均", "每人"),
@@ -89,6 +89,7 @@ class Asked:
     measures: set[str] = field(default_factory=set)
     question: str = ""
     part_measures: list[set[str]] = field(default_factory=list)  # per part of the question: its kinds of measure
+    measured: str = ""  # what a one-part question asks the amount of (营业收入 in "…的营业收入是多少?"), if the corpus uses its words
 
 
 _CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
@@ -220,7 +221,34 @@ def of_question(
         measures=measures(question),
         question=question,
         part_measures=[measures(p) for p in asked],
+        measured=_measured(question, known) if len(asked) == 1 else "",
     )
+
+
+# what is asked the amount of: the nouns right before 是多少 / 有多少 ("营业|收入是多少"; a verb heading a
+# compound noun, 收入, counts); "多少辆车" counts things, judged by the measure word (``unit_clash``)
+_HOW_MUCH_RE = re.compile(r"(?:是|为|有|达到|达|约|大约|一共|共|总共)*多少[？?]?$")
+
+
+def _measured(question: str, known: Callable[[str], float | None]) -> str:
+    """The noun a question asks the amount of (its head: 总产量 of 早稻总产量), when the corpus uses
+    each of its words (a paraphrase the documents never use, 住满程度, cannot be looked for); kinds of
+    measure (增长, 占比) are judged as kinds."""
+    m = _HOW_MUCH_RE.search(question.strip())
+    if not m:
+        return ""
+    words = [w for w in _tagged(question[: m.start()]) if w.word.strip()]
+    if not words or not (words[-1].flag.startswith(("n", "v")) and words[-1].flag[:2] not in NAME_TAGS):
+        return ""
+    noun = [words[-1].word]
+    if (words[-1].flag.startswith("v") or len(noun[0]) < 2) and len(words) > 1 and words[-2].flag.startswith("n"):
+        noun.insert(0, words[-2].word)  # 营业|收入: the verb heads a compound noun
+    elif not words[-1].flag.startswith("n"):
+        return ""
+    phrase = "".join(noun)
+    if len(phrase) < 2 or measures(phrase) or not all(known(w) for w in noun):
+        return ""
+    return phrase
 
 
 def _time_of(sentence: str, context: str, document: str) -> set[str]:
@@ -313,6 +341,9 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     if coverage and max(c for c, _ in coverage) < SUBJECT_SHARE:
         gone = [t for t in max(coverage, key=lambda x: x[0])[1] if t not in context]
         return f"the source is about something else (no {', '.join(gone[:3])})"
+    # a figure is the amount of what its document names: one never naming the asked noun (营业收入) gives another's
+    if asked.measured and asked.measured not in context and asked.measured not in document:
+        return f"the source's document never names {asked.measured}"
     # a question of several parts asks each part's kind of measure of that part's answer only
     stated_kinds = measures(sentence) | ({"growth"} if computed else set())
     unmet = [sorted(kinds - stated_kinds) for kinds in asked.part_measures or [asked.measures]]
