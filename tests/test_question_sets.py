@@ -10,7 +10,7 @@ from rag.eval.questions import contains, load_questions
 from rag.ingest.cleaning import clean
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = {"article": ROOT / "data", "news": ROOT / "eval" / "corpora" / "news", "news2": ROOT / "eval" / "corpora" / "news2"}
+CORPORA = {"article": ROOT / "data", "news": ROOT / "eval" / "corpora" / "news", "news2": ROOT / "eval" / "corpora" / "news2", "news3": ROOT / "eval" / "corpora" / "news3"}
 SETS = sorted((ROOT / "eval" / "questions").glob("*.jsonl"))
 
 
