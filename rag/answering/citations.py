@@ -65,6 +65,7 @@ SYSTEM_RE = re.compile(
     r"|\b(system|prompt|instructions?)\b.{0,20}\b(ignored|overridden|compromised|hacked|pwned)\b|\bas an ai\b|\bpwned\b",
     re.I,
 )
+_YEARLIKE_RE = re.compile(r"(19|20)\d\d")  # any number that could be a year (2080万元 too: then not year-less)
 TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
 ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
 ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
@@ -174,6 +175,19 @@ class CheckResult:
         return [s for s in self.sentences if s.status == "dropped"]
 
 
+def _parallel_groups(sentence: str) -> list[list[str]]:
+    """The clauses of ``sentence`` in groups whose items may be parallel: 其中 opens the list of the
+    parts of the figure before it ("共有公交车3010辆，其中新能源公交车2860辆"), which runs to the next ；
+    -- a part is not an item parallel to its whole, nor to the items its whole is listed with."""
+    main, groups = [], []
+    for statement in re.split(r"[;；]", sentence):
+        head, sep, parts = statement.partition("其中")
+        main += [c for c in re.split(r"[,，、]", head) if c]
+        if sep:
+            groups.append([c for c in re.split(r"[,，、]", sep + parts) if c])
+    return [main, *groups]
+
+
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
@@ -185,9 +199,9 @@ class Checker:
         a word any of them holds is one the sources could vouch for (see ``_required_terms``).
         ``names``: the places, people and organisations the question names (``constraints.names``).
         ``years``: the years the asker named (``constraints.years``); an answer repeating one need
-        not find it in the chunk -- a paragraph saying 今年 or nothing is about its report's year,
-        and whether a source is about the asked year is judged with its document
-        (``constraints.uncovered``)."""
+        not find it in the chunk when a paragraph naming no year states its figures -- a paragraph
+        saying 今年 or nothing is about its report's year, which ``constraints.uncovered`` judges
+        with the document; a paragraph naming other years is about them."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
@@ -222,7 +236,14 @@ class Checker:
         if not ns:
             return 0.0
         text = "".join(self.usable[n] for n in ns)
-        if not numbers(sentence) - self.years <= numbers(text, chinese=True):
+        # a year the asker named need not be in a paragraph naming no year (今年: its report's year)
+        # that states the sentence's other figures
+        claimed = numbers(sentence) - self.years
+        yearless = any(
+            claimed <= numbers(p, chinese=True) and not any(_YEARLIKE_RE.fullmatch(n) for n in numbers(p))
+            for p in text.split("\n")
+        )
+        if not numbers(sentence) - (self.years if yearless else set()) <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
             required = self._required_terms(sentence)
@@ -295,15 +316,15 @@ class Checker:
     def _swapped(self, num: str, claim: str, sentence: str) -> bool:
         """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
         answer's clause holding it) is about? Clauses (，、；) stating figures of one kind list
-        parallel items; the number's own clause names an item the answer does not, and a parallel
+        parallel items (within one group: ``_parallel_groups``); the number's own clause names an item the answer does not, and a parallel
         clause names one the answer does. A claim stating the parallel figure too (a calculation,
         "3860吨-3510吨") takes each figure for its own item."""
-        clauses = [c for c in re.split(r"[,，;；、]", sentence) if c]
-        own = [c for c in clauses if num in numbers(c, chinese=True)]
-        mine = [q for q in quantities(own[0]) if q.number == num] if len(own) == 1 else []
+        groups = _parallel_groups(sentence)
+        own = [(c, g) for g in groups for c in g if num in numbers(c, chinese=True)]
+        mine = [q for q in quantities(own[0][0]) if q.number == num] if len(own) == 1 else []
         if not mine:
             return False
-        own = own[0]
+        own, clauses = own[0]
         parallel = [
             c for c in clauses
             if c != own and any(
