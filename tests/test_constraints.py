@@ -318,3 +318,20 @@ def test_a_figure_is_the_amount_of_what_its_document_names():
 
 def test_a_score_or_a_minute_is_no_count_of_people():
     assert constraints.unit_clash("录取分数线是60分", "其中人工智能专业计划招生120人、智慧农业专业60人。")
+
+
+def test_which_one_does_something_is_answered_by_a_source_stating_that_doing():
+    question = "宁渚市新增的纯电动公交车是哪家车企生产的?"
+    chunk = "宁渚市新增纯电动公交车420辆。宁渚绿能充电有限公司负责建设和运营其中的780个充电桩。"
+    asked = constraints.of_question(question)
+    assert "生产" in constraints.uncovered(asked, "宁渚绿能充电有限公司生产的", chunk, chunk, chunk)
+    stated = "宁渚市新增的纯电动公交车由禾阳客车公司生产。"
+    assert constraints.uncovered(asked, "禾阳客车公司生产的", stated, stated, stated) is None
+    # a question of several parts: the part without an asking word does not need the verb
+    two = constraints.of_question("蔡文涛在哪个村经营民宿?旅游节期间全县民宿平均入住率达到多少?")
+    assert constraints._relation_unstated(two.question, "全县民宿平均入住率达到96%。") is not None
+    assert constraints._relation_unstated(two.question, "蔡文涛在灯塔村经营民宿已有15年。") is None
+
+
+def test_vessels_are_no_vehicles():
+    assert constraints.quantity_clash("蓝盾应急救援队出动了几辆车?", "出动冲锋舟8艘", "蓝盾应急救援队出动冲锋舟8艘。")

@@ -33,6 +33,7 @@ from rag.text import NUMBER_PATTERN, is_cjk, strip_marks
 UNIT_GROUPS: dict[str, tuple[str, ...]] = {
     "people": ("名", "人", "位"),
     "machines": ("辆", "台", "部", "架"),  # vehicles and other machines
+    "vessels": ("艘",),  # boats and ships are no vehicles (辆)
     "times": ("次", "人次", "车次", "台次", "趟", "轮", "批次"),
     "organisations": ("家", "所"),
     "teams": ("支", "队"),

@@ -89,6 +89,7 @@ class Asked:
     measures: set[str] = field(default_factory=set)
     question: str = ""
     part_measures: list[set[str]] = field(default_factory=list)  # per part of the question: its kinds of measure
+    translated: bool = False  # the model's translation of the asker's question: its wording is the model's
     measured: str = ""  # what a one-part question asks the amount of (营业收入 in "…的营业收入是多少?"), if the corpus uses its words
 
 
@@ -289,7 +290,8 @@ def operand_clash(asked: Asked, sentence: str, context: str, document: str = "",
 def translated(asked: Asked, original: str) -> Asked:
     """Constraints of a question the model translated: years only as the asker wrote them (a
     translation may add a year), no names or subject words (they are the model's wording)."""
-    return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question)
+    return Asked(years=years(original), dates=set(), names=[], parts=[], measures=asked.measures, question=asked.question,
+                 translated=True)
 
 
 def _figures(text: str) -> list[str]:
@@ -357,7 +359,8 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
         )
 
     if not re.search(r"\d", claim):
-        return another_body() or quantity_clash(asked.question, claim, sentence)
+        return (another_body() or (None if asked.translated else _relation_unstated(asked.question, context))
+                or quantity_clash(asked.question, claim, sentence))
     # the claim states a figure: judged on the clause stating it; per day or per person only when asked
     clause = _clause(sentence, claim, asked.question)
     why = (_scope_clash(asked.question, clause, sentence, before, document) or _another_part(asked.question, clause)
@@ -385,6 +388,26 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
 # a clause stating a change and no subject of its own ("…净利润11.3亿元，同比增长25.6%")
 _SUBJECTLESS_CHANGE_RE = re.compile(r"^\s*(?:同比|环比|较上年|比上年|较去年|比去年)?(?:增长|增加|下降|减少|提高|上升|增幅)")
 _CHANGE_RE = re.compile(r"(?:同比|环比)?(?:增长|增加|下降|减少|提高|上升|增幅)")
+
+
+# which one or who does something: the question's verbs after the asking word name the relation
+_WHICH_RE = re.compile(r"哪家|哪个|哪位|哪所|哪支|哪座|哪一家|谁")
+_LIGHT_VERBS = {"负责", "进行", "开展", "通过", "统一", "主要", "获得了"}
+
+
+def _relation_unstated(question: str, context: str) -> str | None:
+    """A question asking which one or who does something (哪家车企生产的, 由哪家设计院设计) is answered
+    by a source stating that doing: a chunk (``context``) naming a body but none of the verbs after
+    the asking word in a part of the question (负责建设和运营 for 生产) states another relation of it."""
+    asking = [m for p in parts(question) if (m := _WHICH_RE.search(p))]
+    unstated = []
+    for m in asking:  # a question of several parts: the sentence may answer any one
+        verbs = [w.word for w in _tagged(m.string[m.end() :])
+                 if w.flag.startswith("v") and len(w.word) >= 2 and w.word not in _LIGHT_VERBS]
+        if not verbs or any(v in context for v in verbs):
+            return None
+        unstated.append(verbs[0])
+    return f"the source does not say which one or who {unstated[0]}" if unstated else None
 
 
 def _change_of_another(question: str, claim: str, sentence: str, context: str) -> str | None:
