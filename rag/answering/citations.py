@@ -65,7 +65,6 @@ SYSTEM_RE = re.compile(
     r"|\b(system|prompt|instructions?)\b.{0,20}\b(ignored|overridden|compromised|hacked|pwned)\b|\bas an ai\b|\bpwned\b",
     re.I,
 )
-_YEARLIKE_RE = re.compile(r"(19|20)\d\d")  # any number that could be a year (2080万元 too: then not year-less)
 TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
 ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
 ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
@@ -193,15 +192,11 @@ class Checker:
 
     def __init__(
         self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = (),
-        names: list[str] = (), years: set[str] = frozenset(),
+        names: list[str] = (),
     ):
         """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
         a word any of them holds is one the sources could vouch for (see ``_required_terms``).
-        ``names``: the places, people and organisations the question names (``constraints.names``).
-        ``years``: the years the asker named (``constraints.years``); an answer repeating one need
-        not find it in the chunk when a paragraph naming no year states its figures -- a paragraph
-        saying 今年 or nothing is about its report's year, which ``constraints.uncovered`` judges
-        with the document; a paragraph naming other years is about them."""
+        ``names``: the places, people and organisations the question names (``constraints.names``)."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
@@ -210,7 +205,6 @@ class Checker:
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
         self.names = list(names)
-        self.years = set(years)
 
     @staticmethod
     def usable_text(source: Source, breaks: bool = False) -> str:
@@ -236,14 +230,7 @@ class Checker:
         if not ns:
             return 0.0
         text = "".join(self.usable[n] for n in ns)
-        # a year the asker named need not be in a paragraph naming no year (今年: its report's year)
-        # that states the sentence's other figures
-        claimed = numbers(sentence) - self.years
-        yearless = any(
-            claimed <= numbers(p, chinese=True) and not any(_YEARLIKE_RE.fullmatch(n) for n in numbers(p))
-            for p in text.split("\n")
-        )
-        if not numbers(sentence) - (self.years if yearless else set()) <= numbers(text, chinese=True):
+        if not numbers(sentence) <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
             required = self._required_terms(sentence)
