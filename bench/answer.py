@@ -3,8 +3,9 @@
 Usage: .venv/bin/python bench/answer.py [--set QUESTIONS.jsonl:CORPUS_DIR ...] [--limit N]
        [--language zh|en] [--no-warm] [--json PATH]      (settings from RAG_* variables, e.g. RAG_CROSS_LINGUAL)
 
-Default sets: the two test splits, each over its own corpus in a fresh temporary store
-(``article.test`` over ``data/``, ``news.test`` over ``eval/corpora/news``). Questions go
+Default sets: the three test splits, each over its own corpus in a fresh temporary store
+(``article.test`` over ``data/``, ``news.test`` over ``eval/corpora/news``, ``news2.test`` over
+``eval/corpora/news2``). Questions go
 through ``AnswerChain.stream`` one after another as a user's would: llama.cpp keeps
 the previous call's prompt in its KV cache, so a shared prefix (the system prompt) is
 not evaluated again -- ``evaluated_tokens`` counts what was, ``prompt_tokens`` the whole
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETS = [
     f"{ROOT}/eval/questions/article.test.jsonl:{ROOT}/data",
     f"{ROOT}/eval/questions/news.test.jsonl:{ROOT}/eval/corpora/news",
+    f"{ROOT}/eval/questions/news2.test.jsonl:{ROOT}/eval/corpora/news2",
 ]
 STAGES = ("sources_s", "ttft_s", "first_sentence_s", "answer_s", "retrieve_s", "rewrite_s",
           "translate_question_s", "translate_answer_s", "check_s", "prefill_s", "generate_s",
@@ -146,7 +148,7 @@ def run_set(questions_path: Path, corpus: Path, base: Settings, limit: int, lang
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", dest="sets", metavar="QUESTIONS:CORPUS",
-                    help="a question set and the corpus it is about (repeatable; default: both test splits)")
+                    help="a question set and the corpus it is about (repeatable; default: the three test splits)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
     ap.add_argument("--language", choices=["zh", "en"], help="only the questions in this language")
     ap.add_argument("--json", type=Path, help="also write the figures and every result here")
