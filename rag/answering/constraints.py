@@ -8,7 +8,8 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   sentence that names years must name the asked one; one that names none must stand in a chunk
   that does, or, in a chunk naming no year, in a document that does (a figure is about the time
   it is given for); for a question the model translated, only the years the asker wrote count
-  (``translated``);
+  (``translated``); 今年 is the report's year (``report_year``), so a sentence naming only other
+  years does not answer it;
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
   be in the sentence's document, except names so common in the corpus that they are its
   setting (the city a whole page is about);
@@ -37,6 +38,10 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
   a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
   stating no plan or future;
+* **what is measured**: a one-part question asking the amount of a noun the corpus uses (营业收入
+  是多少) is answered only from a document naming it; a rate given as a percentage is a share;
+* **the relation**: which one or who does something (哪家车企生产的) is answered by a source stating
+  that doing (``_relation_unstated``);
 * **the measure word**: a number is compared with its unit (``unit_clash``): 64岁 is an age,
   not 64年 of service; asked 多少人, 52万人次 (people-times) answers only where the sentence
   gives no plain head count.
