@@ -460,8 +460,7 @@ _WHOLE_RE = re.compile(r"全(省|市|区|县|旗|镇|乡|村)")
 def places(question: str, document: str = "") -> list[tuple[str, str, int | None]]:
     """The places ``question`` names, in order: (as written, its specific part, its level), e.g.
     "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
-    jieba tags ns, a name (nz, nt) followed by a place's generic word (禾阳 + 市: 专名 + 通名) or any
-    noun followed by one only a place's part takes (杏坛 + 街道), with
+    jieba tags ns, or a name (nz, nt) followed by a place's generic word (禾阳 + 市: 专名 + 通名), with
     the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution is a place a
     figure is given for too) when there is one. A place the question names without its generic
     word (宁渚) has the level ``document`` gives it (宁渚市)."""
@@ -469,8 +468,7 @@ def places(question: str, document: str = "") -> list[tuple[str, str, int | None
     out, used = [], set()
     for i, w in enumerate(words):
         after = words[i + 1].word if i + 1 < len(words) else ""
-        named = w.flag == "ns" or (w.flag in NAME_TAGS and after in _PLACE_HEADS) or (
-            w.flag.startswith("n") and after in _PART_HEADS)
+        named = w.flag == "ns" or (w.flag in NAME_TAGS and after in _PLACE_HEADS)
         if not named or len(w.word) < 2 or i in used:
             continue
         head = after if after in _PLACE_HEADS or (after.endswith(NAME_HEADS) and words[i + 1].flag.startswith("n")) else ""
@@ -483,8 +481,6 @@ def places(question: str, document: str = "") -> list[tuple[str, str, int | None
     return out
 
 
-# generic words only a place's part takes: the noun before one is that part's own name (杏坛 + 街道)
-_PART_HEADS = ("街道", "社区", "港区", "新区", "开发区")
 _PLACE_HEADS = ("省", "市", "区", "县", "镇", "乡", "村", "港", "港区", "新区", "开发区", "街道", "社区")
 
 
@@ -742,44 +738,6 @@ def unit_clash(claim: str, sentence: str, question: str = "") -> str | None:
         nouns = [key_terms(re.split(r"[，。；、,;\s]", after, maxsplit=1)[0])[:1] for after in counted]
         if all(noun and noun[0] not in claim for noun in nouns):
             return f"{num}个 in the claim counts {nouns[0][0]} in the source"
-    return _counts_another(claim, sentence, asked)
-
-
-# measure words counting things (a building, a machine, a body): what they count is a noun beside them
-_THING_GROUPS = ("machines", "vessels", "organisations", "teams", "items")
-
-
-def _nouns(words) -> str:
-    """The run of nouns (not names) at the start of ``words``: a compound noun, head last."""
-    out = ""
-    for w in words:
-        if not w.flag.startswith("n") or w.flag[:2] in NAME_TAGS:
-            break
-        out += w.word
-    return out
-
-
-def _counts_another(claim: str, sentence: str, asked: set[str]) -> str | None:
-    """The claim counts a figure as one noun (5座公交充电桩), the source as another beside it
-    (充电站5座, 5座充电站): the figure counts the source's. A Chinese compound noun ends in its head
-    (充电站: 站), so a claim whose counted words lack the source noun's head counts another thing; a
-    figure the source states after a verb (枫桥街道建成7家) names no noun of its own and is not judged."""
-    for m in _STATED_RE.finditer(claim):
-        num, unit = m.group(1), m.group(2)
-        if num in asked or answerability.unit_group(unit) not in _THING_GROUPS:
-            continue
-        ours = re.split(r"[，。；、,;：:\s的了]", claim[m.end() :], maxsplit=1)[0]  # what the claim counts
-        if not _nouns(_tagged(ours)):
-            continue
-        theirs = []
-        for c in _STATED_RE.finditer(sentence):
-            if c.group(1) != num or not answerability.same_kind(c.group(2), unit):
-                continue
-            before = _tagged(sentence[: c.start()])
-            noun = _nouns(_tagged(sentence[c.end() :])) or _nouns(reversed(before[-1:]))
-            theirs.append(noun)
-        if theirs and all(t and t[-1] not in ours for t in theirs):
-            return f"{num}{unit} in the claim counts {ours}; the source counts {theirs[0]}"
     return None
 
 
