@@ -302,9 +302,9 @@ class Checker:
 
     def _swapped(self, num: str, claim: str, sentence: str) -> bool:
         """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
-        answer's clause holding it) is about? Clauses (，、；) stating figures of one kind list
-        parallel items (within one group: ``_parallel_groups``); the number's own clause names an item the answer does not, and a parallel
-        clause names one the answer does. A claim stating the parallel figure too (a calculation,
+        answer's clause holding it) is about? Clauses (，、；) of one group (``_parallel_groups``)
+        stating figures of one kind list parallel items; the number's own clause names an item the
+        answer does not, and a parallel clause names one the answer does. A claim stating the parallel figure too (a calculation,
         "3860吨-3510吨") takes each figure for its own item."""
         groups = _parallel_groups(sentence)
         own = [(c, g) for g in groups for c in g if num in numbers(c, chinese=True)]

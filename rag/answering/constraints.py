@@ -101,14 +101,17 @@ class Asked:
 _CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
 
 
+def _year_matches(text: str, baselines: bool = True) -> list[re.Match]:
+    """Where ``text`` names a year, in order; without ``baselines``, not where a comparison is made
+    against it (a year after 比/较/相比: "比2023年的6500人增加350人")."""
+    return [m for m in _YEAR_RE.finditer(text)
+            if baselines or not _BASELINE_RE.search(text[max(0, m.start() - 3) : m.start()])]
+
+
 def years(text: str, baselines: bool = True) -> set[str]:
     """The years a text names: 2022年, 2022, 二〇二二年; without ``baselines``, not the years a
     comparison is made against ("比2023年的6500人增加350人" is about the year it compares)."""
-    out = set()
-    for m in _YEAR_RE.finditer(text):
-        if baselines or not _BASELINE_RE.search(text[max(0, m.start() - 3) : m.start()]):
-            out.add(m.group(1) or "".join(_CN_DIGIT[c] for c in m.group(2)))
-    return out
+    return {m.group(1) or "".join(_CN_DIGIT[c] for c in m.group(2)) for m in _year_matches(text, baselines)}
 
 
 def report_year(document: str) -> set[str]:
@@ -117,9 +120,8 @@ def report_year(document: str) -> set[str]:
     title, _, body = document.strip().partition("\n")
     lead = next((p for p in body.split("\n") if p.strip()), "")
     for text in (title, lead):
-        for m in _YEAR_RE.finditer(text):
-            if not _BASELINE_RE.search(text[max(0, m.start() - 3) : m.start()]):
-                return years(m.group(0))
+        if named := _year_matches(text, baselines=False):
+            return years(named[0].group(0))
     return set()
 
 
@@ -243,7 +245,7 @@ def _measured(question: str, known: Callable[[str], float | None]) -> str:
     m = _HOW_MUCH_RE.search(question.strip())
     if not m:
         return ""
-    words = [w for w in _tagged(question[: m.start()]) if w.word.strip()]
+    words = _tagged(question[: m.start()])
     if not words or not (words[-1].flag.startswith(("n", "v")) and words[-1].flag[:2] not in NAME_TAGS):
         return ""
     noun = [words[-1].word]
@@ -265,7 +267,7 @@ def _time_of(sentence: str, context: str, document: str) -> set[str]:
     at = document.find(sentence) if document else -1
     if at > 0:
         # a year after 比/较/相比 is a comparison's baseline ("比2023年的1700万"), not the narrative's
-        before = [m for m in _YEAR_RE.finditer(document[:at]) if not _BASELINE_RE.search(document[max(0, m.start() - 3) : m.start()])]
+        before = _year_matches(document[:at], baselines=False)
         if before:
             out |= years(before[-1].group(0))
     return out or years(document, baselines=False)
