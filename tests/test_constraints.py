@@ -335,3 +335,21 @@ def test_which_one_does_something_is_answered_by_a_source_stating_that_doing():
 
 def test_vessels_are_no_vehicles():
     assert constraints.quantity_clash("蓝盾应急救援队出动了几辆车?", "出动冲锋舟8艘", "蓝盾应急救援队出动冲锋舟8艘。")
+
+
+def test_a_bare_figure_is_about_the_item_its_question_names():
+    # 其中 lists parallel parts; 45 is stated in the clause about 教师, not 职员
+    sentence = "全校现有教职工860人,其中教师610人、职员250人,教师中有45人具有海外学历。"
+    staff = constraints.of_question("该校职员中有多少人具有海外学历?")
+    teachers = constraints.of_question("该校教师中有多少人具有海外学历?")
+    assert "another item" in constraints.uncovered(staff, "45人[1]。", sentence, sentence)
+    assert constraints.uncovered(teachers, "45人[1]。", sentence, sentence) is None
+
+
+def test_a_figure_for_a_whole_does_not_answer_for_a_part_listed_after_qizhong():
+    para = "今年全厂共生产电机12万台,其中交流电机8万台、直流电机4万台。全厂产品合格率为99.2%。"
+    part = constraints.of_question("今年直流电机的产品合格率是多少?")
+    whole = constraints.of_question("今年该厂的产品合格率是多少?")
+    sentence = "全厂产品合格率为99.2%。"
+    assert "全厂" in constraints.uncovered(part, "直流电机的产品合格率为99.2%", sentence, para)
+    assert constraints.uncovered(whole, "该厂的产品合格率为99.2%", sentence, para) is None

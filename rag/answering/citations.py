@@ -187,6 +187,34 @@ def _parallel_groups(sentence: str) -> list[list[str]]:
     return [main, *groups]
 
 
+def swapped(num: str, claim: str, sentence: str, question: str = "") -> bool:
+    """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
+    answer's clause holding it) is about? Clauses (，、；) of one group (``_parallel_groups``)
+    stating figures of one kind list parallel items; the number's own clause names an item the
+    answer does not, and a parallel clause names one the answer does (a bare figure, "180人", names
+    the question's item). A claim stating the parallel figure too (a calculation,
+    "3860吨-3510吨") takes each figure for its own item."""
+    groups = _parallel_groups(sentence)
+    own = [(c, g) for g in groups for c in g if num in numbers(c, chinese=True)]
+    mine = [q for q in quantities(own[0][0]) if q.number == num] if len(own) == 1 else []
+    if not mine:
+        return False
+    own, clauses = own[0]
+    parallel = [
+        c for c in clauses
+        if c != own and any(
+            same_kind(q.unit, mine[0].unit) and q.number != num and q.number not in numbers(claim) for q in quantities(c)
+        )
+    ]
+    said = claim + question
+    if not parallel or not any(t not in said for t in key_terms(own)):
+        return False
+    # a bare figure ("180人") names no item: it is about the one its question names (no claim at
+    # all: a figure a computation takes, judged by its own rules)
+    item = key_terms(claim) or (key_terms(question) if claim.strip() else [])
+    return any(t in c and t not in own for c in parallel for t in item)
+
+
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
@@ -301,27 +329,7 @@ class Checker:
         return holding > ANCHOR_SHARE * total or (best > 0 and holding >= ANCHOR_NEAR_BEST * best)
 
     def _swapped(self, num: str, claim: str, sentence: str) -> bool:
-        """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
-        answer's clause holding it) is about? Clauses (，、；) of one group (``_parallel_groups``)
-        stating figures of one kind list parallel items; the number's own clause names an item the
-        answer does not, and a parallel clause names one the answer does. A claim stating the parallel figure too (a calculation,
-        "3860吨-3510吨") takes each figure for its own item."""
-        groups = _parallel_groups(sentence)
-        own = [(c, g) for g in groups for c in g if num in numbers(c, chinese=True)]
-        mine = [q for q in quantities(own[0][0]) if q.number == num] if len(own) == 1 else []
-        if not mine:
-            return False
-        own, clauses = own[0]
-        parallel = [
-            c for c in clauses
-            if c != own and any(
-                same_kind(q.unit, mine[0].unit) and q.number != num and q.number not in numbers(claim) for q in quantities(c)
-            )
-        ]
-        said = claim + self.question
-        if not parallel or not any(t not in said for t in key_terms(own)):
-            return False
-        return any(t in c and t not in own for c in parallel for t in key_terms(claim))
+        return swapped(num, claim, sentence, self.question)
 
     def _vec(self, text: str) -> list[float]:
         if text not in self._vec_cache:

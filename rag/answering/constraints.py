@@ -60,9 +60,9 @@ from dataclasses import dataclass, field
 
 from rag.answering import answerability
 from rag.answering.arithmetic import asks_calculation
-from rag.answering.citations import key_terms
+from rag.answering.citations import _parallel_groups, key_terms, swapped
 from rag.answering.excerpts import bigrams
-from rag.text import NUMBER_PATTERN, common_word, is_cjk
+from rag.text import NUMBER_PATTERN, common_word, is_cjk, numbers, split_sentences
 
 SUBJECT_SHARE = 0.4  # rarity-weighted share of the question's known terms (of its best-covered part) the chunk must hold
 NAME_TAGS = ("nr", "ns", "nt", "nz")
@@ -371,6 +371,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     # the claim states a figure: judged on the clause stating it; per day or per person only when asked
     clause = _clause(sentence, claim, asked.question)
     why = (_scope_clash(asked.question, clause, sentence, before, document) or _another_part(asked.question, clause)
+           or _whole_for_part(asked.question, clause, _paragraph(sentence, context)) or _another_item(asked.question, claim, sentence)
            or _another_place(asked.question, claim, sentence)
            or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
            or _substituted(asked.question, claim, sentence, context + document)
@@ -591,6 +592,37 @@ def _another_part(question: str, clause: str) -> str | None:
     """Does the clause stating the figure name another part of the asked kind by its side or number
     (北岸新校区占地2100亩) and not the asked one (南岸校区)? Then the figure is that part's."""
     return _another_of(_sited_parts, question, clause)
+
+
+def _another_item(question: str, claim: str, sentence: str) -> str | None:
+    """A bare figure ("180人") names no item, so it is about the one its question names: a source
+    stating it in a list of parallel items for another item (医生中有180人 beside 护士960人, asked
+    about 护士) gives that item's figure (``citations.swapped``; a claim naming its item is judged
+    there when its support is checked)."""
+    if key_terms(claim):
+        return None
+    num = next((n for n in numbers(claim) - numbers(question) if swapped(n, claim, sentence, question)), None)
+    return f"the source states {num} for another item of its list" if num else None
+
+
+# a whole body: 全校 (the whole school), 全院, 全省 ... (not 全年, 全长, 全程: a time or a length)
+_WHOLE_BODY_RE = re.compile(r"全(?:校|院|厂|所|系|省|市|区|县|镇|乡|村|国|体|部|公司|集团|行业)")
+
+
+def _whole_for_part(question: str, clause: str, paragraph: str) -> str | None:
+    """Does the clause give the figure of a whole (全校毕业去向落实率为93.7%) where the question asks
+    for a part of it that the paragraph lists after 其中 (其中本科生6720人、硕士研究生2890人) and the
+    clause does not name? 其中 opens the parts of what precedes it; a figure for the whole is not
+    one of a part."""
+    if not _WHOLE_BODY_RE.search(clause):
+        return None
+    for s, e in split_sentences(paragraph):
+        for group in _parallel_groups(paragraph[s:e])[1:]:
+            for item in group:  # the part's name: its clause up to its figure (其中|本科生|6720人)
+                part = re.split(r"\d", item.removeprefix("其中"), maxsplit=1)[0].strip()
+                if len(part) >= 2 and part in question and part not in clause:
+                    return f"the source gives the figure for {_WHOLE_BODY_RE.search(clause).group(0)}, not for {part}"
+    return None
 
 
 def parts(question: str) -> list[str]:
