@@ -353,3 +353,11 @@ def test_a_figure_for_a_whole_does_not_answer_for_a_part_listed_after_qizhong():
     sentence = "全厂产品合格率为99.2%。"
     assert "全厂" in constraints.uncovered(part, "直流电机的产品合格率为99.2%", sentence, para)
     assert constraints.uncovered(whole, "该厂的产品合格率为99.2%", sentence, para) is None
+
+
+def test_a_noun_before_a_generic_word_only_a_part_takes_is_that_parts_name():
+    # jieba tags 梨园 a plain noun; before 街道 it names a street office like any place
+    assert ("梨园街道", "梨园", constraints._LEVEL["街道"]) in constraints.places("江滨区梨园街道有多少家养老驿站?")
+    sentence = "分街道看,梨园街道建成养老驿站12家,日均服务800人次;桂园街道建成9家。"
+    asked = constraints.of_question("江滨区桂园街道的养老驿站每天服务多少人次?")
+    assert constraints.uncovered(asked, "桂园街道的养老驿站每天服务800人次", sentence, sentence) is not None

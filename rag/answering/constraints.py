@@ -463,7 +463,8 @@ _WHOLE_RE = re.compile(r"全(省|市|区|县|旗|镇|乡|村)")
 def places(question: str, document: str = "") -> list[tuple[str, str, int | None]]:
     """The places ``question`` names, in order: (as written, its specific part, its level), e.g.
     "海州港金沙湾港区" -> ("海州港", "海州", None), ("金沙湾港区", "金沙湾", 3). A place is a word
-    jieba tags ns, or a name (nz, nt) followed by a place's generic word (禾阳 + 市: 专名 + 通名), with
+    jieba tags ns, a name (nz, nt) followed by a place's generic word (禾阳 + 市: 专名 + 通名) or any
+    noun followed by one only a place's part takes (杏坛 + 街道), with
     the generic word after it (区, 港区, 新区, 县; 博物馆, 分馆, 大学: an institution is a place a
     figure is given for too) when there is one. A place the question names without its generic
     word (宁渚) has the level ``document`` gives it (宁渚市)."""
@@ -471,7 +472,8 @@ def places(question: str, document: str = "") -> list[tuple[str, str, int | None
     out, used = [], set()
     for i, w in enumerate(words):
         after = words[i + 1].word if i + 1 < len(words) else ""
-        named = w.flag == "ns" or (w.flag in NAME_TAGS and after in _PLACE_HEADS)
+        named = w.flag == "ns" or (w.flag in NAME_TAGS and after in _PLACE_HEADS) or (
+            w.flag.startswith("n") and after in _PART_HEADS)
         if not named or len(w.word) < 2 or i in used:
             continue
         head = after if after in _PLACE_HEADS or (after.endswith(NAME_HEADS) and words[i + 1].flag.startswith("n")) else ""
@@ -484,6 +486,8 @@ def places(question: str, document: str = "") -> list[tuple[str, str, int | None
     return out
 
 
+# generic words only a place's part takes: the noun before one is that part's own name (杏坛 + 街道)
+_PART_HEADS = ("街道", "社区", "港区", "新区", "开发区")
 _PLACE_HEADS = ("省", "市", "区", "县", "镇", "乡", "村", "港", "港区", "新区", "开发区", "街道", "社区")
 
 
