@@ -28,7 +28,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
 * **the item**: a source sentence that says, in the answer's own words, another item where the
   answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure; a
   change stated without its own subject (净利润11.3亿元，同比增长25.6%) is the change of what the clause
-  before states, not of another measure the chunk states elsewhere (研发投入);
+  before states, not of another measure the chunk states elsewhere (研发投入); a bare figure (180人) is
+  about the item its question names, not a parallel item of a 其中 list (``_another_item``); a whole's
+  figure (全校…93.7%) is not one of a part its paragraph lists after 其中 (``_whole_for_part``);
 * **the place**: a figure a clause gives for a whole larger place (全市) that it does not name the
   asked district in, or one whose paragraph names the larger place the question names the asked
   one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure; one
