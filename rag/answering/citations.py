@@ -174,7 +174,7 @@ class CheckResult:
         return [s for s in self.sentences if s.status == "dropped"]
 
 
-def _parallel_groups(sentence: str) -> list[list[str]]:
+def parallel_groups(sentence: str) -> list[list[str]]:
     """The clauses of ``sentence`` in groups whose items may be parallel: 其中 opens the list of the
     parts of the figure before it ("共有公交车3010辆，其中新能源公交车2860辆"), which runs to the next ；
     -- a part is not an item parallel to its whole, nor to the items its whole is listed with."""
@@ -189,12 +189,12 @@ def _parallel_groups(sentence: str) -> list[list[str]]:
 
 def swapped(num: str, claim: str, sentence: str, question: str = "") -> bool:
     """Does ``sentence`` state ``num`` for another item of a list than the one ``claim`` (the
-    answer's clause holding it) is about? Clauses (，、；) of one group (``_parallel_groups``)
+    answer's clause holding it) is about? Clauses (，、；) of one group (``parallel_groups``)
     stating figures of one kind list parallel items; the number's own clause names an item the
     answer does not, and a parallel clause names one the answer does (a bare figure, "180人", names
     the question's item). A claim stating the parallel figure too (a calculation,
     "3860吨-3510吨") takes each figure for its own item."""
-    groups = _parallel_groups(sentence)
+    groups = parallel_groups(sentence)
     own = [(c, g) for g in groups for c in g if num in numbers(c, chinese=True)]
     mine = [q for q in quantities(own[0][0]) if q.number == num] if len(own) == 1 else []
     if not mine:

@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 
 from rag.answering import answerability
 from rag.answering.arithmetic import asks_calculation
-from rag.answering.citations import _parallel_groups, key_terms, swapped
+from rag.answering.citations import key_terms, parallel_groups, swapped
 from rag.answering.excerpts import bigrams
 from rag.text import NUMBER_PATTERN, common_word, is_cjk, numbers, split_sentences
 
@@ -623,7 +623,7 @@ def _whole_for_part(question: str, clause: str, paragraph: str) -> str | None:
     if not _WHOLE_BODY_RE.search(clause):
         return None
     for s, e in split_sentences(paragraph):
-        for group in _parallel_groups(paragraph[s:e])[1:]:
+        for group in parallel_groups(paragraph[s:e])[1:]:
             for item in group:  # the part's name: its clause up to its figure (其中|本科生|6720人)
                 part = re.split(r"\d", item.removeprefix("其中"), maxsplit=1)[0].strip()
                 if len(part) >= 2 and part in question and part not in clause:
