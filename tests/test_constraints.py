@@ -361,3 +361,21 @@ def test_a_noun_before_a_generic_word_only_a_part_takes_is_that_parts_name():
     sentence = "分街道看,梨园街道建成养老驿站12家,日均服务800人次;桂园街道建成9家。"
     asked = constraints.of_question("江滨区桂园街道的养老驿站每天服务多少人次?")
     assert constraints.uncovered(asked, "桂园街道的养老驿站每天服务800人次", sentence, sentence) is not None
+
+
+def test_a_sentence_saying_this_year_is_about_the_reports_year_not_the_last_year_named():
+    document = "2024年梅岭县夏粮收购工作启动\n2024年梅岭县夏粮总产量12万吨。2023年全县建成烘干中心3座。\n今年全县新建烘干中心2座。"
+    sentence = "今年全县新建烘干中心2座。"
+    asked_2024 = constraints.of_question("梅岭县2024年新建了多少座烘干中心?")
+    asked_2023 = constraints.of_question("梅岭县2023年新建了多少座烘干中心?")
+    context = "2024年梅岭县夏粮收购工作启动\n" + sentence  # the chunk under its section
+    assert constraints.uncovered(asked_2024, "2座", sentence, context, document) is None
+    assert "year 2023" in constraints.uncovered(asked_2023, "2座", sentence, context, document)
+
+
+def test_a_bare_generic_head_in_the_source_is_the_body_it_is_about_not_another_item():
+    # 公司 refers back to the company the paragraph names; it is no other item in the answer's frame
+    sentence = "公司财务总监李明介绍,新工厂投产后,公司总年产能达到30万吨,日均生产约900吨。"
+    context = "鲜禾食品新工厂投产。" + sentence
+    claim = "新工厂投产后,鲜禾食品的总年产能达到30万吨。"
+    assert constraints._substituted("新工厂投产后,鲜禾食品的总年产能达到多少?", claim, sentence, context) is None

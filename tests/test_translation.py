@@ -38,3 +38,10 @@ def test_a_translation_is_faithful_only_with_every_figure_scale_marker_and_name(
 def test_a_rounded_english_figure_is_not_misscaled_but_a_tenfold_one_is():
     assert misscaled("about 32 million passengers", "旅客吞吐量3215万人次") == []
     assert misscaled("11.3 billion yuan", "净利润11.3亿元") == ["11.3 billion"]
+
+
+def test_a_translation_adding_a_place_the_answer_does_not_name_is_not_faithful():
+    prepared = prepare("汀南省星级酒店平均入住率为78.6%[1]。")
+    good = "The average occupancy rate of star-rated hotels in Tingnansheng was 78.6%."
+    assert faithful(prepared, good)
+    assert not faithful(prepared, good.replace("Tingnansheng", "Tingnansheng, Sichuan Province"))

@@ -345,7 +345,7 @@ class AnswerChain:
         if run.translated and is_cjk(text):  # (claims may already be in the question's language)
             english = self.translate_answer(text, run)
             if english is None:
-                dropped.append({"sentence": "(translation)", "reason": "translation changed a number or a marker"})
+                dropped.append({"sentence": "(translation)", "reason": "translation changed a number, a name or a marker"})
             else:
                 # A small model's translation can drop or garble names: the checked answer in the
                 # sources' language is kept beside it, so nothing the sources say is lost.

@@ -9,7 +9,7 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   that does, or, in a chunk naming no year, in a document that does (a figure is about the time
   it is given for); for a question the model translated, only the years the asker wrote count
   (``translated``); 今年 is the report's year (``report_year``), so a sentence naming only other
-  years does not answer it;
+  years does not answer it, and a source sentence saying 今年 is about that year;
 * **names** -- places, people, organisations (jieba's part-of-speech tags ns/nr/nt/nz) -- must
   be in the sentence's document, except names so common in the corpus that they are its
   setting (the city a whole page is about);
@@ -26,7 +26,8 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   from must come from a source naming the question's names, be of a year it asks about and not be
   a larger place's figure where the question asks for a part, ``operand_clash``);
 * **the item**: a source sentence that says, in the answer's own words, another item where the
-  answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure; a
+  answer names the asked one (参加新兴项目的学生 for 参加游泳项目的学生) gives that item's figure (a bare
+  generic head, 公司 for 星驰汽车, is the body the text is about, no other item); a
   change stated without its own subject (净利润11.3亿元，同比增长25.6%) is the change of what the clause
   before states, not of another measure the chunk states elsewhere (研发投入); a bare figure (180人) is
   about the item its question names, not a parallel item of a 其中 list (``_another_item``); a whole's
@@ -262,9 +263,12 @@ def _measured(question: str, known: Callable[[str], float | None]) -> str:
 
 
 def _time_of(sentence: str, context: str, document: str) -> set[str]:
-    """The years a sentence naming none may be about: its chunk's, and the last one its document
-    names before it (a narrative keeps its year until it names another); its document's when
-    neither names one. A comparison's baseline year ("比2023年增加了2.4万人") is none of them."""
+    """The years a sentence naming none may be about: the report's when it says 今年 (whatever
+    year the document named before it); else its chunk's, and the last one its document names
+    before it (a narrative keeps its year until it names another); its document's when neither
+    names one. A comparison's baseline year ("比2023年增加了2.4万人") is none of them."""
+    if "今年" in sentence and (now := report_year(document)):
+        return now
     out = set(years(context, baselines=False))
     at = document.find(sentence) if document else -1
     if at > 0:
@@ -723,6 +727,7 @@ def _substituted(question: str, claim: str, sentence: str, context: str) -> str 
             w.word for w in jieba.posseg.lcut(theirs)
             if len(w.word) >= 2 and w.flag[:1] in ("n", "b", "l") and not re.search(r"\d", w.word)
             and not w.word.startswith(_POINTING) and w.word not in question and w.word not in claim
+            and w.word not in NAME_HEADS  # a bare generic head (公司) stands for the body the text is about
         ]
         if asked and other and not re.search(r"\d", ours):
             return f"the source gives this figure for {other[0]}, not {asked[0]}"

@@ -67,7 +67,9 @@ def _scores(question: str, chunks: list[str]):
         for t in b & wanted:
             df[t] = df.get(t, 0) + 1
     n = len(sentences)
-    score = {key: sum(math.log(1 + n / df[t]) for t in bag[key] & wanted) for key in sentences}
+    # fsum: a set's order changes from run to run, and a float sum in another order can break a tie
+    # between two sentences the other way (another prompt for the same question)
+    score = {key: math.fsum(math.log(1 + n / df[t]) for t in bag[key] & wanted) for key in sentences}
     return spans, text_of, score
 
 

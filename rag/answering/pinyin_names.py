@@ -90,7 +90,7 @@ PLACE_HEADS = (
 )
 
 
-_PLACE_RE = re.compile(r"((?:[A-Z][a-z]+\s+)*?[A-Z][a-z]+)\s+(" + "|".join(PLACE_HEADS) + r")\b")
+PLACE_RE = re.compile(r"((?:[A-Z][a-z]+\s+)*?[A-Z][a-z]+)\s+(" + "|".join(PLACE_HEADS) + r")\b")
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,7 +104,7 @@ def _syllables() -> frozenset[str]:
     return frozenset(convert(v.split(",")[0], Style.NORMAL, True) for c, v in PINYIN_DICT.items() if 0x4E00 <= c < 0x9FA6)
 
 
-def _is_pinyin(word: str) -> bool:
+def is_pinyin(word: str) -> bool:
     """Can ``word`` be cut into pinyin syllables ("Anci" = an + ci; "Vietnam" cannot)?"""
     word, syllables = word.lower(), _syllables()
     ok = [True] + [False] * len(word)
@@ -117,11 +117,11 @@ def unknown_places(question: str, table: dict[str, str]) -> list[str]:
     """Places an English question names in pinyin before a kind of place ("Anci District") whose
     pinyin no run of the corpus's characters has: the documents never mention them."""
     out = []
-    for m in _PLACE_RE.finditer(question):
+    for m in PLACE_RE.finditer(question):
         words = m.group(1).split()
-        while words and not _is_pinyin(words[0]):
+        while words and not is_pinyin(words[0]):
             words = words[1:]  # "Langfang's", "The": only the pinyin words right before the head
         name = "".join(words).lower()
-        if words and all(_is_pinyin(w) for w in words) and len(name) >= 4 and name not in table:
+        if words and all(is_pinyin(w) for w in words) and len(name) >= 4 and name not in table:
             out.append(f"{' '.join(words)} {m.group(2)}")
     return out

@@ -8,8 +8,8 @@ its English scale ("1.13 billion 元"), the markers are taken out (``cite`` puts
 sentence), and each person's and local place's name gets its pinyin beside it ("王海林 (Wang
 Hailin)", "龙潭 (Longtan)"). The translation is faithful when every figure is kept (as written or
 at its English scale), no other figure appears, none is scaled otherwise than the answer states it
-(``misscaled``), every name is kept in characters or pinyin, and sentences citing different
-sources stay apart.
+(``misscaled``), every name is kept in characters or pinyin, no name in pinyin is added
+(``added_names``: "Sichuan Province" beside 汀南省), and sentences citing different sources stay apart.
 
 Shortcuts: people are jieba's nr words and the words after a title (it tags some places too;
 their pinyin does no harm); a place is local when jieba's dictionary does not count it as common.
@@ -167,7 +167,20 @@ def faithful(prepared: Prepared, english: str, months: set[str] = frozenset()) -
     if len({tuple(c) for c in prepared.cited}) > 1 and len(split_sentences(english)) != len(prepared.cited):
         return False
     flat = re.sub(r"[\s-]", "", english).casefold()
-    return all(name in english or re.sub(r"\s", "", pinyin).casefold() in flat for name, pinyin in prepared.names.items())
+    kept = all(name in english or re.sub(r"\s", "", pinyin).casefold() in flat for name, pinyin in prepared.names.items())
+    return kept and not added_names(english, prepared.source)
+
+
+def added_names(english: str, chinese: str) -> list[str]:
+    """Places in pinyin ("Sichuan Province") the translation names that the Chinese answer does
+    not read as: a small model adds the province or city it associates with a name."""
+    from pypinyin import lazy_pinyin
+
+    from rag.answering.pinyin_names import PLACE_RE, is_pinyin
+
+    read = "".join(lazy_pinyin(chinese)).casefold()
+    found = [m.group(1).split()[-1] for m in PLACE_RE.finditer(english)]
+    return [w for w in found if is_pinyin(w) and w.casefold() not in read]
 
 
 def cite(prepared: Prepared, english: str) -> str:
