@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from rag.answering.answerability import UNITS_PATTERN
 from rag.answering.arithmetic import MAGNITUDE, quantities
+from rag.answering.pinyin_names import PLACE_RE, is_pinyin
 from rag.text import common_word, is_cjk, join_cited, numbers, split_cited, split_sentences, strip_marks
 
 _SCALED_RE = re.compile(rf"(\d+(?:\.\d+)?)\s*(万亿|亿|万)(?:余|多)?(?:{UNITS_PATTERN})?")
@@ -175,8 +176,6 @@ def added_names(english: str, chinese: str) -> list[str]:
     """Places in pinyin ("Sichuan Province") the translation names that the Chinese answer does
     not read as: a small model adds the province or city it associates with a name."""
     from pypinyin import lazy_pinyin
-
-    from rag.answering.pinyin_names import PLACE_RE, is_pinyin
 
     read = "".join(lazy_pinyin(chinese)).casefold()
     found = [m.group(1).split()[-1] for m in PLACE_RE.finditer(english)]
