@@ -15,6 +15,15 @@ def test_measure_words_are_grouped_by_what_they_count():
     assert stated_groups("20余人,占60%") == {"people", "share"}
 
 
+def test_routes_trains_and_carriages_are_counted_apart():
+    # 条 counts routes or roads, 列 whole trains, 节 carriages: none is a count of the others (nor of 家)
+    assert asked_groups("这条地铁线一共有多少列列车?") == {"trains"}
+    assert quantity_mismatch("这条地铁线一共有多少列列车?", "列车为8节编组[1]。")
+    assert quantity_mismatch("这条地铁线一共有多少列列车?", "共配备列车24列[1]。") is None
+    assert stated_groups("开通公交线路48条") == {"lines"}
+    assert quantity_mismatch("新开通了多少条航线?", "共有31家航空公司[1]。")
+
+
 def test_quantity_mismatch_only_for_known_kinds():
     assert quantity_mismatch("共有多少辆垃圾车?", "每天出动12台次[1]。")
     assert quantity_mismatch("一共做了多少次核酸检测?", "326名医护人员组成24支队伍[1]。")

@@ -320,6 +320,12 @@ def test_a_score_or_a_minute_is_no_count_of_people():
     assert constraints.unit_clash("录取分数线是60分", "其中人工智能专业计划招生120人、智慧农业专业60人。")
 
 
+def test_a_count_of_routes_is_no_count_of_airlines():
+    # 条 counts routes; the source gives that number with 家, a count of companies
+    assert "31家" in constraints.unit_clash("机场运营的航线共有31条", "共有31家航空公司在机场运营。")
+    assert constraints.unit_clash("机场运营的航线共有31条", "机场运营航线31条。") is None
+
+
 def test_which_one_does_something_is_answered_by_a_source_stating_that_doing():
     question = "宁渚市新增的纯电动公交车是哪家车企生产的?"
     chunk = "宁渚市新增纯电动公交车420辆。宁渚绿能充电有限公司负责建设和运营其中的780个充电桩。"

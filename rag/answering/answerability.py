@@ -48,6 +48,9 @@ UNIT_GROUPS: dict[str, tuple[str, ...]] = {
     "weight": ("吨", "公斤", "千克", "斤", "克"),
     "area": ("亩", "公顷", "平方米", "平方公里"),
     "volume": ("立方米", "升"),
+    "lines": ("条",),  # long or listed things: routes, roads, lines (23条航线 is no count of airlines, 52家)
+    "trains": ("列",),  # whole trains, not their carriages
+    "carriages": ("节",),  # carriages or sections (6节编组 is a train's make-up, not a count of trains)
 }
 _UNIT_OF = {u: g for g, units in UNIT_GROUPS.items() for u in units}
 _UNITS_RE = "|".join(sorted(map(re.escape, _UNIT_OF), key=len, reverse=True))
