@@ -175,11 +175,13 @@ def faithful(prepared: Prepared, english: str, months: set[str] = frozenset()) -
 def added_names(english: str, chinese: str) -> list[str]:
     """Places in pinyin ("Sichuan Province") the translation names that the Chinese answer does
     not read as: a small model adds the province or city it associates with a name."""
+    found = [w for m in PLACE_RE.finditer(english) if is_pinyin(w := m.group(1).split()[-1])]
+    if not found:  # most translations name no place in pinyin: nothing to read the answer for
+        return []
     from pypinyin import lazy_pinyin
 
     read = "".join(lazy_pinyin(chinese)).casefold()
-    found = [m.group(1).split()[-1] for m in PLACE_RE.finditer(english)]
-    return [w for w in found if is_pinyin(w) and w.casefold() not in read]
+    return [w for w in found if w.casefold() not in read]
 
 
 def cite(prepared: Prepared, english: str) -> str:
