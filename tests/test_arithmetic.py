@@ -40,6 +40,11 @@ def test_a_difference_sum_or_share_is_recomputed_and_a_wrong_one_is_not():
 
 def test_the_computation_is_shown_before_the_end_mark():
     assert with_calculation("多交付了5.5万辆。", "18.6万辆 − 13.1万辆 = 5.5万辆") == "多交付了5.5万辆（18.6万辆 − 13.1万辆 = 5.5万辆）。"
+    # a sentence that writes the computation out already is not given it a second time
+    written = "两家共卖出230台 + 70台 = 300台。"
+    assert with_calculation(written, "230台 + 70台 = 300台") == written
+    # an equals sign over other figures is no written computation of this one
+    assert with_calculation("总数=300台。", "230台 + 70台 = 300台") == "总数=300台（230台 + 70台 = 300台）。"
 
 
 def test_a_computed_difference_is_answered_with_its_computation_and_both_figures_quoted(settings, tmp_path):

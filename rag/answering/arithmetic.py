@@ -137,12 +137,18 @@ def derive(target: Quantity, candidates: list[Quantity], asked: set[str], approx
     return None
 
 
+_FIGURE = r"\d+(?:\.\d+)?"
+
+
 def approximate(question: str, sentence: str) -> bool:
     return bool(_APPROX_RE.search(question) or _APPROX_RE.search(sentence))
 
 
 def with_calculation(sentence: str, shown: str) -> str:
-    """The sentence with its computation in brackets before its end mark."""
+    """The sentence with its computation in brackets before its end mark, unless the sentence
+    already writes it out (an equals sign and every figure of the computation)."""
+    if re.search(r"[=＝]", sentence) and set(re.findall(_FIGURE, shown)) <= set(re.findall(_FIGURE, sentence)):
+        return sentence
     body = sentence.rstrip("。.！!？?；;")
     end = sentence[len(body) :]
     return f"{body}（{shown}）{end}" if re.search(r"[\u4e00-\u9fff]", sentence) else f"{body} ({shown}){end}"
