@@ -1,7 +1,7 @@
 """Figures computed from the sources (``rag.answering.arithmetic``), through the chain, and the
 eval's own check of shown computations (``rag.eval.metrics.computations``)."""
 
-from rag.answering.arithmetic import asks_calculation, derive, quantities, with_calculation
+from rag.answering.arithmetic import asks_calculation, compute, derive, quantities, with_calculation
 from rag.eval.metrics import computations
 from tests.test_answer import _one_doc, assert_quotes_are_document_text, chain_with
 
@@ -19,6 +19,10 @@ def test_only_a_question_asking_for_a_computation_is_answered_by_one():
     assert asks_calculation("How many more cars were delivered in 2023 than in 2022?") == {"difference"}
     assert asks_calculation("星驰汽车2023年交付了多少辆?") == set()
     assert asks_calculation("全区一共有多少名志愿者?") == set()  # a stated total: one thing named
+    # a comparison by any adjective of degree (大, 早, 长 ...) asks for a difference; 比例 is no comparison
+    assert asks_calculation("甲厂厂长比乙厂厂长大几岁?") == {"difference"}
+    assert asks_calculation("新线路比旧线路长多少公里?") == {"difference"}
+    assert "difference" not in asks_calculation("该区充电桩占全市的比例大约是多少?")
 
 
 def test_figures_are_read_with_magnitude_and_measure_word_and_years_are_not_figures():
@@ -69,6 +73,9 @@ def test_the_eval_recomputes_each_shown_computation_itself():
     assert [ok for _, ok in computations("多了350吨（3860吨 − 3510吨 = 350吨）。")] == [True]
     assert [ok for _, ok in computations("（805人 ÷ 60% ≈ 1342名）")] == [True]
     assert [ok for _, ok in computations("（18.6万辆 − 13.1万辆 = 5.4万辆）")] == [False]
+    # a computation the sentence writes out itself, without brackets, and nothing after it taken for a unit
+    assert [(m.group(0), ok) for m, ok in computations("多了3860吨-3510吨=350吨[1]。")] == [("3860吨-3510吨=350吨", True)]
+    assert [ok for _, ok in computations("相差53岁-45岁=9岁。")] == [False]
 
 
 def test_a_growth_rate_question_is_not_a_difference_to_compute():
@@ -89,3 +96,25 @@ def test_a_difference_question_is_not_answered_by_a_figure_whose_clause_states_n
 def test_a_zero_share_computes_nothing():
     found = quantities("共有805人驻厂生产,缺勤率为0%。")
     assert derive(_target("1342名"), found, {"ratio"}, approximate=True) is None
+
+
+def test_a_difference_or_sum_is_computed_from_two_figures_of_one_kind_only():
+    d = compute({"difference"}, quantities("58岁") + quantities("48岁"))
+    assert d.shown == "58岁 − 48岁 = 10岁" and d.target.raw == "10岁"
+    assert compute({"difference"}, quantities("13.1万辆") + quantities("18.6万辆")).shown == "18.6万辆 − 13.1万辆 = 5.5万辆"
+    assert compute({"sum"}, quantities("1120万标准箱") + quantities("480万标准箱")).target.raw == "1600万标准箱"
+    assert compute({"difference"}, quantities("58岁") + quantities("48名")) is None  # not one kind of thing
+    assert compute({"difference"}, quantities("58岁、48岁、40岁")) is None  # which two is not known
+    assert compute({"ratio"}, quantities("58岁") + quantities("48岁")) is None  # no difference or sum asked
+
+
+def test_a_wrong_subtraction_of_the_right_figures_is_answered_with_the_one_computed_in_code(settings, tmp_path):
+    text = "东阳博物馆馆长孙雅琴今年58岁,在博物馆系统工作了31年。江临市博物馆馆长宋佳音(48岁)表示,展期将延长。"
+    _one_doc(settings, tmp_path, f"# 两馆联展\n\n9月26日,两馆联展开幕。{text}\n")
+    reply = "东阳博物馆馆长58岁,江临市博物馆馆长48岁,东阳博物馆馆长比江临市博物馆馆长大4岁。"
+    chain, _ = chain_with(settings, lambda m: reply)
+    answer = chain.invoke("东阳博物馆馆长比江临市博物馆馆长大几岁?")
+    assert not answer.refused
+    assert answer.text == "东阳博物馆馆长58岁,江临市博物馆馆长48岁（58岁 − 48岁 = 10岁）[1]。"
+    assert "4岁" not in answer.text and "58岁" in answer.citations[0].quote and "48岁" in answer.citations[0].quote
+    assert_quotes_are_document_text(settings, answer)

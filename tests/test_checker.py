@@ -43,7 +43,8 @@ def test_a_calculation_stating_both_figures_of_a_list_takes_each_for_its_own_ite
     sources = _sources("2024年青山县春茶产量达到4120吨,比2023年的3870吨增长6.5%;春茶产值为9.6亿元。")
     checker = Checker(sources, question="2024年青山县春茶产量比2023年多了多少吨?")
     c = checker.check_sentence("2024年青山县春茶产量比2023年多了4120吨-3870吨=250吨。", [])
-    assert c.status == "derived" and c.shown.endswith("（4120吨 − 3870吨 = 250吨）。")
+    assert c.status == "derived" and c.derivation.shown == "4120吨 − 3870吨 = 250吨"
+    assert c.shown == c.text  # the sentence writes the computation out: it is not shown twice
     wrong = checker.check_sentence("2024年青山县春茶产量比2023年多了4120吨-3870吨=350吨。", [])
     assert wrong.status == "dropped"  # the arithmetic is the code's, not the model's
 
@@ -75,3 +76,18 @@ def test_a_part_listed_after_qizhong_is_not_parallel_to_its_whole():
     listed = _sources("2024年公司出口额达到7.3亿元，其中对日本出口3.1亿元、对韩国出口1.6亿元。")
     checker = Checker(listed, question="2024年公司对韩国出口了多少?")
     assert checker.check_sentence("2024年公司对韩国出口3.1亿元。", [1]).status == "dropped"
+
+
+def test_a_wrong_result_is_replaced_by_the_one_computed_from_the_figures_the_answer_states():
+    sources = _sources("东阳博物馆馆长孙雅琴今年58岁,在博物馆系统工作了31年。", "江临市博物馆馆长宋佳音(48岁)表示,展期将延长。")
+    checker = Checker(sources, question="东阳博物馆馆长比江临市博物馆馆长大几岁?")
+    reply = "东阳博物馆馆长58岁,江临市博物馆馆长48岁,东阳博物馆馆长比江临市博物馆馆长大3岁。"
+    assert checker.check_sentence(reply, []).status == "dropped"  # 3岁 is wrong
+    c = checker.computed(reply)
+    # the model's own clauses up to the second figure, with the computation; its wrong clause left out whole
+    assert c.status == "derived" and c.cited == [1, 2]
+    assert c.shown == "东阳博物馆馆长58岁,江临市博物馆馆长48岁（58岁 − 48岁 = 10岁）。"
+    # a figure no source gives that person is no operand
+    assert checker.computed("东阳博物馆馆长58岁,江临市博物馆馆长50岁,相差8岁。") is None
+    # a question asking for no computation gets none
+    assert Checker(sources, question="东阳博物馆馆长今年多大?").computed(reply) is None

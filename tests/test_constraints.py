@@ -385,3 +385,8 @@ def test_a_bare_generic_head_in_the_source_is_the_body_it_is_about_not_another_i
     context = "鲜禾食品新工厂投产。" + sentence
     claim = "新工厂投产后,鲜禾食品的总年产能达到30万吨。"
     assert constraints._substituted("新工厂投产后,鲜禾食品的总年产能达到多少?", claim, sentence, context) is None
+
+
+def test_a_conjunction_or_comparative_glued_to_an_unknown_name_is_not_part_of_the_name():
+    assert constraints.names("应急管理局局长和禾阳粮润米业有限公司的总经理相差几岁?") == ["禾阳"]
+    assert "和平区" in constraints.names("沈阳市和平区有多少人?")  # a name in the dictionary stays whole

@@ -8,6 +8,9 @@ word; a share takes a figure and a percentage (805人 ÷ 60% ≈ 1342人). Only 
 for a computation (``asks_calculation``) is answered this way, so a stated figure is never
 replaced by a coincidence of arithmetic.
 
+A difference or sum whose result the model got wrong is computed here from the two figures its
+reply states (``compute``): a small model names the right figures more often than it subtracts.
+
 Shortcut: two operands and one operation; the measure word is the known unit or jieba's next
 word after the number, and two measure words agree when they are one word or count one kind of
 thing (人 and 名); the computed value must equal the answer's figure at the precision the
@@ -26,10 +29,10 @@ MAGNITUDE = {"千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}  # what 1.2万 
 _QUANTITY_RE = re.compile(rf"(\d+(?:\.\d+)?)\s*(万亿|万|亿|千)?\s*(?:余|多)?\s*({UNITS_PATTERN}|[%％]|[\u4e00-\u9fff]{{1,3}})?")
 _APPROX_RE = re.compile(r"约|大约|左右|近|推算|估算|approximately|about|around|roughly", re.I)
 
-# A question asking for a computation: a difference (比…多/少…多少, 相差), a sum of two named
+# A question asking for a computation: a difference (比…多/少/大…多少, 相差; not 比例, 比重, 比赛), a sum of two named
 # things (A和B…加起来/合计), or a figure derived from a ratio (按…比例推算).
 _DIFFERENCE_RE = re.compile(
-    r"(?<![同环])比[^?？]{0,40}(多|少|增加|减少|增长|下降|高|低|提高|降低|缩短|延长)了?[^?？]{0,6}(多少|几)"
+    r"(?<![同环])比(?![例重率赛分较如])[^?？]{0,40}(多|少|增加|减少|增长|下降|高|低|提高|降低|缩短|延长|大|小|早|晚|长|短|远|近)了?[^?？]{0,6}(多少|几)"
     r"|相差|差距|差额|之差|差了?多少|多出|少了多少|多了多少"
     r"|\bhow (many|much) (more|fewer|less)\b|\bdifference\b|\b(more|fewer|less) than\b",
     re.I,
@@ -138,6 +141,26 @@ def derive(target: Quantity, candidates: list[Quantity], asked: set[str], approx
 
 
 _FIGURE = r"\d+(?:\.\d+)?"
+
+
+def compute(asked: set[str], operands: list[Quantity]) -> Derivation | None:
+    """The difference or sum the question asks for, computed here from the two figures an answer
+    states for it (a small model names the right figures more often than it subtracts them). The
+    two must count one kind of thing; a difference is the larger less the smaller, written at the
+    finer precision of the two."""
+    distinct = list({q.value: q for q in operands}.values())
+    if len(distinct) != 2 or not {"difference", "sum"} & asked:
+        return None
+    a, b = sorted(distinct, key=lambda q: q.value, reverse=True)
+    if a.share or b.share or not same_kind(a.unit, b.unit):
+        return None
+    magnitude = a.magnitude if a.magnitude == b.magnitude else ""
+    scale = MAGNITUDE.get(magnitude, 1.0)
+    digits = max(len(f"{q.value / scale:.6g}".partition(".")[2]) for q in (a, b))
+    op, value = ("−", a.value - b.value) if "difference" in asked else ("+", a.value + b.value)
+    raw = f"{_format(value, magnitude, digits)}{magnitude}{a.unit}"
+    target = Quantity(raw, _format(value, magnitude, digits), value, a.unit, magnitude)
+    return Derivation(target, (a, b), f"{a.raw} {op} {b.raw} = {raw}")
 
 
 def approximate(question: str, sentence: str) -> bool:

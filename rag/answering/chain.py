@@ -669,8 +669,11 @@ class _Prose:
             self.off.append(why)
         self.run.timings["check_s"] = round(self.run.timings.get("check_s", 0) + time.perf_counter() - t, 4)
         self.checked.append(c)
-        if c.status == "dropped":
-            return
+        if c.status != "dropped":
+            yield from self._hold(c)
+
+    def _hold(self, c: CheckedSentence) -> Iterator[Event]:
+        """Show a checked sentence, with those held before it, once the answer addresses the question."""
         self.held.append(c)
         if self._miss() is None:
             for c in self.held:
@@ -687,13 +690,15 @@ class _Prose:
         if c.derivation:  # a computed figure: its operands' sentences together answer the question
             quotes = "".join(x.quote for x in citations)
             cited = [s for s in self.sources if s.n in c.cited]
+            documents = {s.doc_id: self.chain._document_text(s.doc_id) for s in cited}
             for operand in c.derivation.operands:  # and each is a figure of what the question asks about
                 src, sentence = next(
                     ((s, s.text[a:b]) for s in cited for a, b in split_sentences(s.text) if operand.raw in s.text[a:b]),
                     (None, ""),
                 )
+                others = "".join(text for doc, text in documents.items() if src is not None and doc != src.doc_id)
                 if src is not None and (why := constraints.operand_clash(
-                    self.asked, sentence, f"{src.section}\n{src.text}", self.chain._document_text(src.doc_id), operand.raw
+                    self.asked, sentence, f"{src.section}\n{src.text}", documents[src.doc_id], operand.raw, others
                 )):
                     return why
             context = "\n".join(f"{s.section}\n{s.text}" for s in cited)
@@ -712,6 +717,23 @@ class _Prose:
             whys.append(why)
         return whys[0] if whys else None
 
+    def _compute(self) -> Iterator[Event]:
+        """When the sentence giving a difference or sum the question asks for failed the check (a
+        small model subtracts wrongly from the right figures), the figure computed in code from the
+        figures the reply states (``Checker.computed``), held to the question's constraints like a
+        figure the model computed."""
+        kept = [c for c in self.checked if c.status != "dropped"]
+        if any(c.derivation for c in kept) or len(kept) == len(self.checked):
+            return
+        c = self.checker.computed(self.raw)
+        if c is None or numbers(c.derivation.target.raw) <= numbers(_kept_text(self.checked)):
+            return
+        if why := self._off_question(c):
+            self.off.append(why)
+            return
+        self.checked.append(c)
+        yield from self._hold(c)
+
     def _miss(self, result=None) -> str | None:
         result = result or self.checker.assemble(self.checked)
         cited = [src for src in self.sources if src.n in {c.n for c in result.citations}]
@@ -723,6 +745,7 @@ class _Prose:
         if self.refused:
             yield from run.refuse("the model found no answer in the sources", raw=raw)
             return
+        yield from self._compute()
         result = self.checker.assemble(self.checked)
         dropped = [{"sentence": d.text, "reason": d.reason} for d in result.dropped]
         if not result.citations:

@@ -21,7 +21,9 @@ A sentence is *supported* by a set of chunks when
 A sentence whose cited chunk fails is re-pointed to the context chunk that
 supports it best; a sentence joining two facts to two chunks, one for each clause
 stating a figure; a sentence whose one unstated figure is a sum, difference or share the
-question asks for is kept with its computation (``arithmetic``); anything else is dropped. Each kept citation carries the exact supporting
+question asks for is kept with its computation (``arithmetic``); anything else is dropped. When
+the model states the two figures of an asked difference or sum but gets its result wrong, its clauses
+stating them are shown with the computation done in code (``computed``). Each kept citation carries the exact supporting
 ``quote`` (the chunk sentence that matches best) with ``start``/``end`` offsets
 into the document's cleaned text. Sentences inside a chunk that look like
 planted instructions ("忽略以上指令…", "ignore previous instructions…") are never
@@ -39,7 +41,15 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from rag.answering.answerability import same_kind
-from rag.answering.arithmetic import Derivation, approximate, asks_calculation, derive, quantities, with_calculation
+from rag.answering.arithmetic import (
+    Derivation,
+    approximate,
+    asks_calculation,
+    compute,
+    derive,
+    quantities,
+    with_calculation,
+)
 from rag.answering.translation import misscaled
 from rag.index.lexical import tokenize
 from rag.text import cited_sentences, is_cjk, join_cited, numbers, split_sentences
@@ -440,6 +450,35 @@ class Checker:
         if required and self.support(rest, cited) <= 0:
             return None
         return CheckedSentence(sentence, cited, "derived", "computed from the sources", d)
+
+    def computed(self, answer: str) -> CheckedSentence | None:
+        """The difference or sum the question asks for, computed from the two figures ``answer``
+        (the model's reply) states for it in one sentence: each in a clause without a computation of
+        its own that one source supports, the two of one kind (``arithmetic.compute``). The model's
+        own result is not taken: the sentence shown is the model's, from the first figure's clause to
+        the second's, with the computation (a wrong result in a later clause is left out whole)."""
+        asked = asks_calculation(self.question) & {"difference", "sum"}
+        if not asked:
+            return None
+        for sentence, _, _ in cited_sentences(answer):
+            pieces = re.split(r"([,，;；])", sentence.rstrip("。.！!？?"))
+            clauses = pieces[::2]
+            found = []  # (figure, source, clause index)
+            for i, clause in enumerate(clauses):
+                figures = [q for q in quantities(clause) if q.number not in numbers(self.question)]
+                if not figures or re.search(r"[=＝+−×÷]", clause):
+                    continue
+                score, n = max((self.support(clause, [n]), n) for n in self.sources)
+                if score > 0:
+                    found += [(q, n, i) for q in figures]
+            d = compute(asked, [q for q, _, _ in found])
+            if d is None:
+                continue
+            used = [(n, i) for q, n, i in found if q.value in {o.value for o in d.operands}]
+            first, last = min(i for _, i in used), max(i for _, i in used)
+            text = "".join(pieces[2 * first : 2 * last + 1]) + ("。" if is_cjk(sentence) else ".")
+            return CheckedSentence(text, sorted({n for n, _ in used}), "derived", "computed from the figures the answer states", d)
+        return None
 
     def _why(self, sentence: str) -> str:
         blob = "".join(self.usable.values())

@@ -169,10 +169,25 @@ def _common_noun(word) -> bool:
 
 @functools.lru_cache(maxsize=512)  # a question is tagged for every sentence checked against it
 def _tagged(text: str) -> tuple:
-    """jieba's words of ``text`` with their part-of-speech tags, blanks left out."""
+    """jieba's words of ``text`` with their part-of-speech tags, blanks left out. A word its
+    dictionary does not hold that starts with a conjunction or the comparative 比 after another word
+    (局长|和禾阳|粮润, 馆长|比江|临市) is that function word and a name jieba did not know, or a piece of
+    one: its new-word guess glued them."""
+    import jieba
     import jieba.posseg
 
-    return tuple(w for w in jieba.posseg.lcut(text) if w.word.strip())
+    out = []
+    for w in jieba.posseg.lcut(text):
+        if not w.word.strip():
+            continue
+        if out and len(w.word) >= 2 and w.word[0] in _FUNCTION_CHARS and w.word not in jieba.dt.FREQ:
+            out += [jieba.posseg.pair(w.word[0], "c"), jieba.posseg.pair(w.word[1:], w.flag)]
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+_FUNCTION_CHARS = "和与及跟比"
 
 
 def names(text: str) -> list[str]:
@@ -279,14 +294,17 @@ def _time_of(sentence: str, context: str, document: str) -> set[str]:
     return out or years(document, baselines=False)
 
 
-def operand_clash(asked: Asked, sentence: str, context: str, document: str = "", figure: str = "") -> str | None:
+def operand_clash(
+    asked: Asked, sentence: str, context: str, document: str = "", figure: str = "", others: str = ""
+) -> str | None:
     """Why a figure (``figure``, as written) a computation takes from ``sentence`` (in ``context``:
-    its chunk; in ``document``) is not about what the question asks: its source never mentions one
-    of the question's names (another company's deliveries), it is a figure of a year the question
+    its chunk; in ``document``) is not about what the question asks: neither its source nor the
+    other operands' (``others``: a comparison of two bodies may take each figure from its own
+    report) mentions one of the question's names (another company's deliveries), it is a figure of a year the question
     does not ask about (next year's target), or one given for a larger place than an asked one
     (海州港's throughput is not that of its 金沙湾港区), as a stated figure would be (``_scope_clash``).
     Each operand of a comparison of two years names one of them."""
-    missing = [n for n in asked.names if n not in context and n not in document]
+    missing = [n for n in asked.names if n not in context and n not in document and n not in others]
     if missing:
         return f"a figure it computes with is from a source that does not mention {', '.join(missing)}"
     clause = next((c for c in re.split(r"[,，;；]", sentence) if figure and figure in c), sentence)

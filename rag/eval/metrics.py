@@ -77,13 +77,14 @@ def summarize_retrieval(results: list[dict], budget: int) -> dict:
 
 
 # A computation shown in brackets: "(18.6万辆 − 13.1万辆 = 5.5万辆)", "(805人 ÷ 60% ≈ 1342人)"
-_FIGURE = r"(\d+(?:\.\d+)?)\s*(万亿|万|亿|千)?\s*([^\d\s=≈+−\-×÷（）()]*)"
-_CALC_RE = re.compile(rf"\s*[（(]\s*{_FIGURE}\s*([+−\-×÷])\s*{_FIGURE}\s*([=≈])\s*{_FIGURE}\s*[）)]")
+_FIGURE = r"(\d+(?:\.\d+)?)\s*(万亿|万|亿|千)?\s*([^\d\s=≈+−\-×÷（）()\[\]。，,；;：:！!？?、]*)"
+# bracketed, or written out in the sentence ("多了3860吨-3510吨=350吨")
+_CALC_RE = re.compile(rf"\s*[（(]?\s*{_FIGURE}\s*([+−\-×÷])\s*{_FIGURE}\s*([=≈])\s*{_FIGURE}\s*[）)]?")
 _SCALE = {"": 1.0, "千": 1e3, "万": 1e4, "亿": 1e8, "万亿": 1e12}
 
 
 def computations(text: str) -> list[tuple[re.Match, bool]]:
-    """Bracketed computations in an answer, each with whether its arithmetic holds (recomputed
+    """Computations in an answer, each with whether its arithmetic holds (recomputed
     here, not by the checker): the result equals the computation at the precision it is written
     in ("≈": within 1 %)."""
     out = []
