@@ -91,3 +91,14 @@ def test_a_wrong_result_is_replaced_by_the_one_computed_from_the_figures_the_ans
     assert checker.computed("东阳博物馆馆长58岁,江临市博物馆馆长50岁,相差8岁。") is None
     # a question asking for no computation gets none
     assert Checker(sources, question="东阳博物馆馆长今年多大?").computed(reply) is None
+
+
+def test_a_sentence_joining_a_name_and_a_figure_from_two_sources_cites_both():
+    sources = _sources(
+        "澄湖遗址考古领队高建华介绍,遗址出土玉器300余件。",
+        "截至2023年底,考古队累计发掘面积1.2万平方米,清理墓葬86座。",
+    )
+    checker = Checker(sources, question="澄湖遗址的考古领队是谁?截至2023年底,考古队累计发掘了多大面积?")
+    c = checker.check_sentence("澄湖遗址的考古领队是高建华,截至2023年底,考古队累计发掘了1.2万平方米。", [])
+    assert c.status != "dropped" and 2 in c.cited
+    assert checker._states_fact("澄湖遗址的考古领队是高建华") and not checker._states_fact("澄湖遗址的考古领队是")

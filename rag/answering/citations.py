@@ -225,6 +225,13 @@ def swapped(num: str, claim: str, sentence: str, question: str = "") -> bool:
     return any(t in c and t not in own for c in parallel for t in item)
 
 
+@functools.lru_cache(maxsize=4096)
+def _names(sentence: str) -> tuple[str, ...]:
+    from rag.answering.constraints import names
+
+    return tuple(names(sentence))
+
+
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
@@ -415,15 +422,20 @@ class Checker:
         if score > 0:
             reason = "uncited" if not cited else f"cited [{','.join(map(str, cited))}] does not support it"
             return CheckedSentence(sentence, [best], "repointed", reason)
-        # A sentence joining two facts ("设立党员先锋队27个,又有181名退役军人加入…") may need two
-        # sources: each clause stating a figure must then be supported by one of them alone.
-        claims = [c for c in re.split(r"[,，;；]", sentence) if numbers(c) - numbers(self.question)]
+        # A sentence joining two facts ("设立党员先锋队27个,又有181名退役军人加入…", "领队是高建华,
+        # 累计发掘了1.2万平方米") may need two sources: each clause stating a figure or a name the
+        # question does not hold must then be supported by one of them alone.
+        claims = [c for c in re.split(r"[,，;；]", sentence) if self._states_fact(c)]
         if len(claims) >= 2:
             for a in self.sources:
                 for b in self.sources:
                     if a < b and all(self.support(c, [a]) > 0 or self.support(c, [b]) > 0 for c in claims):
                         return CheckedSentence(sentence, [a, b], "repointed", "two sources, one for each of its figures")
         return self._derived(sentence) or CheckedSentence(sentence, [], "dropped", self._why(sentence))
+
+    def _states_fact(self, clause: str) -> bool:
+        """Does an answer's clause state a figure or a name its question does not hold?"""
+        return bool(numbers(clause) - numbers(self.question)) or any(n not in self.question for n in _names(clause))
 
     def _derived(self, sentence: str) -> CheckedSentence | None:
         """A sentence whose one unstated figure is a sum, difference or share the question asks for
