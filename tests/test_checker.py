@@ -1,6 +1,7 @@
 """``rag.answering.citations.Checker`` on hand-made sources: which sentences a set of sources
 supports, and what is quoted (no model, no store)."""
 
+from rag.answering import constraints
 from rag.answering.citations import Checker, Source
 
 
@@ -98,7 +99,7 @@ def test_a_sentence_joining_a_name_and_a_figure_from_two_sources_cites_both():
         "澄湖遗址考古领队高建华介绍,遗址出土玉器300余件。",
         "截至2023年底,考古队累计发掘面积1.2万平方米,清理墓葬86座。",
     )
-    checker = Checker(sources, question="澄湖遗址的考古领队是谁?截至2023年底,考古队累计发掘了多大面积?")
+    checker = Checker(sources, question="澄湖遗址的考古领队是谁?截至2023年底,考古队累计发掘了多大面积?", find_names=constraints.names)
     c = checker.check_sentence("澄湖遗址的考古领队是高建华,截至2023年底,考古队累计发掘了1.2万平方米。", [])
     assert c.status != "dropped" and 2 in c.cited
     assert checker._states_fact("澄湖遗址的考古领队是高建华") and not checker._states_fact("澄湖遗址的考古领队是")

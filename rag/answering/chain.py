@@ -385,7 +385,7 @@ class AnswerChain:
         index = getattr(self.retriever, "lexical_index", None)
         checker = Checker(
             sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved,
-            names=constraints.names(run.query) if is_cjk(run.query) else [],
+            names=constraints.names(run.query) if is_cjk(run.query) else [], find_names=constraints.names,
         )
         if self.settings.answer_mode == "claims":
             yield from self._claims(run, sources, passages, checker)

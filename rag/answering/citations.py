@@ -225,19 +225,12 @@ def swapped(num: str, claim: str, sentence: str, question: str = "") -> bool:
     return any(t in c and t not in own for c in parallel for t in item)
 
 
-@functools.lru_cache(maxsize=4096)
-def _names(sentence: str) -> tuple[str, ...]:
-    from rag.answering.constraints import names
-
-    return tuple(names(sentence))
-
-
 class Checker:
     """Checks answer sentences against the numbered sources of one question."""
 
     def __init__(
         self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = (),
-        names: list[str] = (),
+        names: list[str] = (), find_names=None,
     ):
         """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
         a word any of them holds is one the sources could vouch for (see ``_required_terms``).
@@ -250,6 +243,7 @@ class Checker:
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
         self.names = list(names)
+        self.find_names = find_names or (lambda text: [])  # the names a text states (``constraints.names``)
 
     @staticmethod
     def usable_text(source: Source, breaks: bool = False) -> str:
@@ -435,7 +429,7 @@ class Checker:
 
     def _states_fact(self, clause: str) -> bool:
         """Does an answer's clause state a figure or a name its question does not hold?"""
-        return bool(numbers(clause) - numbers(self.question)) or any(n not in self.question for n in _names(clause))
+        return bool(numbers(clause) - numbers(self.question)) or any(n not in self.question for n in self.find_names(clause))
 
     def _derived(self, sentence: str) -> CheckedSentence | None:
         """A sentence whose one unstated figure is a sum, difference or share the question asks for
