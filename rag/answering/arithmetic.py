@@ -158,8 +158,9 @@ def compute(asked: set[str], operands: list[Quantity]) -> Derivation | None:
     scale = MAGNITUDE.get(magnitude, 1.0)
     digits = max(len(f"{q.value / scale:.6g}".partition(".")[2]) for q in (a, b))
     op, value = ("−", a.value - b.value) if "difference" in asked else ("+", a.value + b.value)
-    raw = f"{_format(value, magnitude, digits)}{magnitude}{a.unit}"
-    target = Quantity(raw, _format(value, magnitude, digits), value, a.unit, magnitude)
+    number = _format(value, magnitude, digits)
+    raw = f"{number}{magnitude}{a.unit}"
+    target = Quantity(raw, number, value, a.unit, magnitude)
     return Derivation(target, (a, b), f"{a.raw} {op} {b.raw} = {raw}")
 
 

@@ -466,12 +466,13 @@ class Checker:
         asked = asks_calculation(self.question) & {"difference", "sum"}
         if not asked:
             return None
+        asked_numbers = numbers(self.question)
         for sentence, _, _ in cited_sentences(answer):
             pieces = re.split(r"([,，;；])", sentence.rstrip("。.！!？?"))
             clauses = pieces[::2]
             found = []  # (figure, source, clause index)
             for i, clause in enumerate(clauses):
-                figures = [q for q in quantities(clause) if q.number not in numbers(self.question)]
+                figures = [q for q in quantities(clause) if q.number not in asked_numbers]
                 if not figures or re.search(r"[=＝+−×÷]", clause):
                     continue
                 score, n = max((self.support(clause, [n]), n) for n in self.sources)
@@ -480,7 +481,8 @@ class Checker:
             d = compute(asked, [q for q, _, _ in found])
             if d is None:
                 continue
-            used = [(n, i) for q, n, i in found if q.value in {o.value for o in d.operands}]
+            values = {o.value for o in d.operands}
+            used = [(n, i) for q, n, i in found if q.value in values]
             first, last = min(i for _, i in used), max(i for _, i in used)
             text = "".join(pieces[2 * first : 2 * last + 1]) + ("。" if is_cjk(sentence) else ".")
             return CheckedSentence(text, sorted({n for n, _ in used}), "derived", "computed from the figures the answer states", d)
