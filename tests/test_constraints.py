@@ -390,3 +390,40 @@ def test_a_bare_generic_head_in_the_source_is_the_body_it_is_about_not_another_i
 def test_a_conjunction_or_comparative_glued_to_an_unknown_name_is_not_part_of_the_name():
     assert constraints.names("应急管理局局长和禾阳粮润米业有限公司的总经理相差几岁?") == ["禾阳"]
     assert "和平区" in constraints.names("沈阳市和平区有多少人?")  # a name in the dictionary stays whole
+
+
+def test_a_total_is_no_figure_of_a_part_the_question_names():
+    # 共/全县 sum the parts: a town or a branch the sentence never names has no figure there
+    sentence = "全县共建成烘干中心18座。"
+    context = "梅岭县烘干中心建设提速\n" + sentence
+    document = context + "\n石桥镇新建粮库一座。"
+    town = constraints.of_question("梅岭县石桥镇共有多少座烘干中心?")
+    county = constraints.of_question("梅岭县共有多少座烘干中心?")
+    assert "a total, not the figure of 石桥镇" in constraints.uncovered(town, "18座", sentence, context, document)
+    assert constraints.uncovered(county, "18座", sentence, context, document) is None
+    branch = constraints.of_question("青峰体育中心分赛场有多少名志愿者?")
+    games = "运动会开幕,青峰体育中心承办游泳比赛。\n本届运动会共有志愿者500人。"
+    assert "a total, not the figure of" in constraints.uncovered(branch, "志愿者500人", "本届运动会共有志愿者500人。", games)
+    own = "青峰体育中心分赛场共有志愿者80人。"
+    assert constraints.uncovered(branch, "志愿者80人", own, own) is None
+
+
+def test_who_says_a_figure_is_no_item_of_it():
+    sentence = "公司副总裁、电机研究院院长王丽（45岁）介绍，该系统的最高效率达到96%。"
+    context = "星河电机自研的“青锋”电驱系统已搭载于全部新车型。" + sentence
+    claim = "青锋电驱系统最高效率达到96%"
+    assert constraints._substituted("星河电机自研的“青锋”电驱系统，效率最高能达到多少？", claim, sentence, context) is None
+
+
+def test_the_item_a_source_names_instead_is_its_whole_word():
+    # the differing piece 明前 is part of the word 明前茶: that tea's price is no price of 有机茶
+    sentence = "今年明前茶收购价最高达到每斤900元。"
+    context = "松阳县茶园20万亩,其中有机茶园3万亩。" + sentence
+    claim = "今年松阳县有机茶的收购价最高达到每斤900元"
+    why = constraints._substituted("今年松阳县有机茶的收购价最高达到每斤多少钱?", claim, sentence, context)
+    assert why and "明前茶" in why
+
+
+def test_a_word_an_aspect_particle_follows_is_a_verb_not_a_name():
+    assert "新开通" not in constraints.names("宁川港上半年新开通了几条外贸航线?")
+    assert "宁川港" in constraints.names("宁川港上半年新开通了几条外贸航线?")

@@ -188,13 +188,17 @@ def _tagged(text: str) -> tuple:
 
 
 _FUNCTION_CHARS = "和与及跟比"
+_ASPECT_TAGS = ("ul", "uz", "ug")  # 了, 着, 过 after a verb
 
 
 def names(text: str) -> list[str]:
     """Names in ``text``: words jieba tags as names (nr/ns/nt/nz), and the specific part before a
     generic head noun (``NAME_HEADS``)."""
     words = _tagged(text)
-    found = [w.word for w in words if w.flag[:2] in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)]
+    # a word an aspect particle follows (新开通|了) is a verb, whatever the tagger says: a name takes none
+    found = [w.word for w, after in zip(words, words[1:] + (None,))
+             if w.flag[:2] in NAME_TAGS and len(w.word) >= 2 and not _common_noun(w)
+             and not (after is not None and after.flag in _ASPECT_TAGS)]
     for w in words:  # one word holding both parts (化营村): its specific part, unless a common word (开发区)
         head = next((h for h in NAME_HEADS if w.word.endswith(h)), "")
         part = w.word[: len(w.word) - len(head)]
@@ -395,6 +399,7 @@ def uncovered(asked: Asked, claim: str, sentence: str, context: str, document: s
     # the claim states a figure: judged on the clause stating it; per day or per person only when asked
     clause = _clause(sentence, claim, asked.question)
     why = (_scope_clash(asked.question, clause, sentence, before, document) or _another_part(asked.question, clause)
+           or _total_for_part(asked.question, clause, before + sentence)
            or _whole_for_part(asked.question, clause, _paragraph(sentence, context)) or _another_item(asked.question, claim, sentence)
            or _another_place(asked.question, claim, sentence)
            or another_body() or _period_clash(asked.question, clause) or _plan_clash(asked.question, clause, sentence)
@@ -545,6 +550,31 @@ def _scope_clash(question: str, clause: str, sentence: str, before: str = "", do
         nested = larger and question.find(larger[0]) + len(larger[0]) == question.find(name)
         if nested and larger[1] in before + sentence and specific not in before + sentence:
             return f"the source gives the figure for {larger[0]}, not {name}"
+    return None
+
+
+# a total over parts: 共/合计/累计, 总 before what it sums (总排涝能力, 总产量), or 全 + a body (全市, 全校)
+_TOTAL_RE = re.compile(r"共|合计|累计|总(?!经理|裁|部|监|书记|工程师)|全(?:省|市|区|县|镇|乡|村|校|院|厂|线)")
+# a part's own generic word: a stretch (区段, 路段), a branch (分馆, 分赛场), a campus or area (校区, 港区)
+_PART_WORDS = ("区段", "路段", "分馆", "分院", "分校", "分厂", "分公司", "分赛场", "分会场", "主会场", "校区", "院区", "港区", "片区", "本部")
+# a place named right after the larger one it lies in: 宁渚市|沙汀区, 桐岙县|芦湾镇, 枫林区|杏坛街道
+_NESTED_PLACE_RE = re.compile(r"(?<=[省市县区])([\u4e00-\u9fff]{2,3}?)(?:新区|街道|社区|区|县|镇|乡|村)")
+
+
+def _total_for_part(question: str, clause: str, said: str) -> str | None:
+    """Does the clause state a total (共, 总产量, 全市) where the question asks for a part of a whole
+    (a stretch, a branch, a campus: 清北区段, 分赛场; a place named after the larger one it lies in:
+    宁渚市沙汀区) that the sentence and its paragraph so far (``said``) never name? A total sums the
+    parts; it is no one part's figure."""
+    if not _TOTAL_RE.search(clause):
+        return None
+    for word in _PART_WORDS:
+        at = question.find(word)
+        if at > 0 and word not in said:
+            return f"the source gives a total, not the figure of {question[max(0, at - 3) : at + len(word)]}"
+    for m in _NESTED_PLACE_RE.finditer(question):
+        if not common_word(m.group(1)) and m.group(1) not in said:
+            return f"the source gives a total, not the figure of {m.group(0)}"
     return None
 
 
@@ -717,6 +747,8 @@ def _part_named(name: str, question: str, text: str) -> bool:
 
 
 _POINTING = ("该", "本", "此", "这", "其", "全")
+# a reporting frame opening a sentence: the speaker and the verb of saying before what is said
+_REPORTED_RE = re.compile(r"^[^，。；,;]{0,40}?(?:介绍|表示|说|称|指出|透露|坦言|告诉记者)[，,：:]")
 SUBSTITUTE_MAX = (6, 8)  # characters of the answer's and the source's differing words in one frame
 
 
@@ -732,18 +764,23 @@ def _substituted(question: str, claim: str, sentence: str, context: str) -> str 
     asked_terms = [t for t in key_terms(question) if t in context and t not in sentence]
     if not asked_terms:
         return None
+    sentence = _REPORTED_RE.sub("", sentence, count=1)  # who says it (…院长林晓雯介绍，) is no item of what is said
+    spans, at = [], 0  # the sentence's words with their offsets: a differing piece belongs to whole words (明前|茶 -> 明前茶)
+    for w in jieba.posseg.lcut(sentence):
+        spans.append((at, at + len(w.word), w))
+        at += len(w.word)
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, claim, sentence, autojunk=False).get_opcodes():
         if op != "replace" or i2 - i1 > SUBSTITUTE_MAX[0] or j2 - j1 > SUBSTITUTE_MAX[1]:
             continue
-        ours, theirs = claim[i1:i2], sentence[j1:j2]
+        ours = claim[i1:i2]
         head = next(iter(jieba.posseg.lcut(claim[i2:])), None)
         if head is None or not head.flag.startswith("n"):
             continue  # two words modifying one head noun (游泳|新兴 + 项目), not a subject said another way
         asked = [t for t in asked_terms if any(t[k : k + 2] in ours for k in range(len(t) - 1))]
         # another item: a noun or a noun's modifier, not a verb, a time, a number or a pointing word
         other = [
-            w.word for w in jieba.posseg.lcut(theirs)
-            if len(w.word) >= 2 and w.flag[:1] in ("n", "b", "l") and not re.search(r"\d", w.word)
+            w.word for s, e, w in spans
+            if s < j2 and e > j1 and len(w.word) >= 2 and w.flag[:1] in ("n", "b", "l") and not re.search(r"\d", w.word)
             and not w.word.startswith(_POINTING) and w.word not in question and w.word not in claim
             and w.word not in NAME_HEADS  # a bare generic head (公司) stands for the body the text is about
         ]
