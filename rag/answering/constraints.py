@@ -36,7 +36,9 @@ question's constraints (``of_question``) must be covered (``uncovered``):
   asked district in, or one whose paragraph names the larger place the question names the asked
   one under (海州港 for 海州港金沙湾港区) but not the asked one, is the larger place's figure; one
   whose paragraph names another body of the asked kind (云港临海国际机场 for 江临国际机场) and never
-  the asked one is that body's;
+  the asked one is that body's; a total (共, 总产量, 全县) is no figure of a part the question names
+  (清北区段, 分赛场, 宁渚市沙汀区) where the sentence and its paragraph so far never name it
+  (``_total_for_part``);
 * **the period and the plan**: a change on the year before (同比, 比2023年6月) is not one on the
   period before (环比, 比5月); a question asking what actually happened (实际) is not answered by
   a target or forecast (目标, 计划, 预计), nor one asking for a plan or forecast by a sentence
