@@ -68,6 +68,22 @@ def test_a_source_cited_by_two_sentences_is_quoted_over_what_both_take_from_it()
     assert quote == sources[0].text[result.citations[0].start : result.citations[0].end]
 
 
+def test_a_year_the_answer_repeats_from_the_question_is_judged_with_the_document_not_the_chunk():
+    # invented: the paragraph says 今年 and names no year; the report's lead names the year, which
+    # ``constraints.uncovered`` judges with the document
+    sources = _sources("北坪乡是全县最大的油菜产区，今年种植面积6.2万亩，总产量1.9万吨。")
+    question = "2023年丰林县北坪乡的油菜总产量是多少?"
+    answer = "2023年北坪乡的油菜总产量是1.9万吨。"
+    assert Checker(sources, question=question, years={"2023"}).check_sentence(answer, [1]).status == "kept"
+    # a year the asker did not name is a claim the chunk must hold
+    assert Checker(sources, question=question).check_sentence(answer, [1]).status == "dropped"
+    assert Checker(sources, question=question, years={"2023"}).check_sentence(
+        "2022年北坪乡的油菜总产量是1.9万吨。", [1]).status == "dropped"
+    # a paragraph naming another year is about that year
+    other = _sources("2021年北坪乡种植面积6.2万亩，总产量1.9万吨。")
+    assert Checker(other, question=question, years={"2023"}).check_sentence(answer, [1]).status == "dropped"
+
+
 def test_a_part_listed_after_qizhong_is_not_parallel_to_its_whole():
     # 其中 opens the parts of the figure before it: 2860 is the new-energy buses' count, a part of all buses
     sources = _sources("截至2024年底，全市共有公交车3010辆，其中新能源公交车2860辆，占比达到95%；全年新增纯电动公交车420辆。")

@@ -386,6 +386,7 @@ class AnswerChain:
         checker = Checker(
             sources, self.embeddings, idf=index.idf if index else None, question=run.query, context=retrieved,
             names=constraints.names(run.query) if is_cjk(run.query) else [], find_names=constraints.names,
+            years=constraints.years(run.asked),
         )
         if self.settings.answer_mode == "claims":
             yield from self._claims(run, sources, passages, checker)

@@ -75,6 +75,7 @@ SYSTEM_RE = re.compile(
     r"|\b(system|prompt|instructions?)\b.{0,20}\b(ignored|overridden|compromised|hacked|pwned)\b|\bas an ai\b|\bpwned\b",
     re.I,
 )
+_YEARLIKE_RE = re.compile(r"(19|20)\d\d")  # any number that could be a year (2080万元 too: then not year-less)
 TERM_SHARE = 0.6  # share of a sentence's key terms its cited chunks must contain
 ANCHOR_SHARE = 0.5  # key-term weight the chunk sentence holding a number must exceed ...
 ANCHOR_NEAR_BEST = 0.75  # ... or this share of the best-matching sentence's weight
@@ -230,11 +231,15 @@ class Checker:
 
     def __init__(
         self, sources: list[Source], embeddings=None, idf=None, question: str = "", context: list[str] = (),
-        names: list[str] = (), find_names=None,
+        names: list[str] = (), find_names=None, years: set[str] = frozenset(),
     ):
         """``context``: every retrieved chunk's text, when the model was shown excerpts of some;
         a word any of them holds is one the sources could vouch for (see ``_required_terms``).
-        ``names``: the places, people and organisations the question names (``constraints.names``)."""
+        ``names``: the places, people and organisations the question names (``constraints.names``).
+        ``years``: the years the asker named (``constraints.years``); an answer repeating one need not
+        find it in the chunk where a paragraph naming no year states its other figures -- such a
+        paragraph (今年, 全年, or no time at all) is about its report's time, which
+        ``constraints.uncovered`` judges with the document; a paragraph naming other years is about them."""
         self.sources = {s.n: s for s in sources}
         self.question = question
         self.idf = idf or (lambda term: 1.0)
@@ -243,6 +248,7 @@ class Checker:
         self._context_blob = "".join(self.usable.values()) + "".join(context)
         self._vec_cache: dict[str, list[float]] = {}
         self.names = list(names)
+        self.years = set(years)
         self.find_names = find_names or (lambda text: [])  # the names a text states (``constraints.names``)
 
     @staticmethod
@@ -269,7 +275,7 @@ class Checker:
         if not ns:
             return 0.0
         text = "".join(self.usable[n] for n in ns)
-        if not numbers(sentence) <= numbers(text, chinese=True):
+        if not numbers(sentence) - self._yearless_echo(sentence, text) <= numbers(text, chinese=True):
             return 0.0
         if is_cjk(sentence) or not is_cjk(text):
             required = self._required_terms(sentence)
@@ -293,6 +299,19 @@ class Checker:
         if misscaled(sentence, text):  # "11.3 billion" for 11.3亿 (1.13 billion)
             return 0.0
         return self._similarity_support(sentence, text)
+
+    def _yearless_echo(self, sentence: str, text: str) -> set[str]:
+        """The asker's years ``sentence`` repeats, when a paragraph of ``text`` naming no year states
+        its other figures (else none: each year it says must then be in the chunk)."""
+        echoed = numbers(sentence) & self.years
+        claimed = numbers(sentence) - echoed
+        if not echoed or not claimed:
+            return set()
+        yearless = any(
+            claimed <= numbers(p, chinese=True) and not any(_YEARLIKE_RE.fullmatch(n) for n in numbers(p))
+            for p in text.split("\n")
+        )
+        return echoed if yearless else set()
 
     def _claims_supported(self, required: list[str], text: str) -> bool:
         """Do the cited chunks hold the terms the sentence adds to the question (rarity-weighted)?"""
