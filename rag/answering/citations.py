@@ -4,7 +4,9 @@ sources, re-point or drop what the sources do not support, and cut quotes.
 A sentence is *supported* by a set of chunks when
 
 * every number in it (digits, e.g. 181, 3, 19 in "3月19日") occurs as a number
-  in those chunks (where Chinese numerals count too: 两个小时 vouches for "2"), and
+  in those chunks (where Chinese numerals count too: 两个小时 vouches for "2") -- except a year
+  the asker named that the answer repeats, where a paragraph naming no year (今年, 全年) states the
+  other figures: that year is judged with the document (``constraints``) --, and
 * its key terms (jieba words of 2+ characters that also occur somewhere in the
   retrieved contexts) occur in those chunks -- at least ``TERM_SHARE`` of them --
   and each number is *anchored*: the chunk sentence that holds it carries more
